@@ -1,0 +1,64 @@
+"""Settings, read only when asked for (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faircollect.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A value that never shows itself in a repr, a log line or a traceback."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+def mask_url(url: str) -> str:
+    """A database URL with its password hidden, for messages."""
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in creds else f"{scheme}://{user}@{host}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Where FairCollect keeps its data and how it reaches its store and channels."""
+
+    home: Path
+    database_url: Secret
+    channel: str | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.value.startswith("sqlite")
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, db: str | None = None) -> Settings:
+    """Read settings from the environment; `db` (the --db option) wins over the variable."""
+    env = os.environ if env is None else env
+    home = Path(env.get("FAIRCOLLECT_HOME") or "./.faircollect").expanduser()
+    url = db or env.get("FAIRCOLLECT_DATABASE_URL") or ""
+    if not url:
+        url = f"sqlite:///{(home / 'faircollect.db').resolve()}"
+    elif url.startswith(("postgres://", "postgresql://")):
+        # psycopg 3 is the driver FairCollect ships for PostgreSQL.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if "://" not in url:
+        raise ConfigError(
+            f"database URL {mask_url(url)!r} is not a URL (expected sqlite:///PATH or "
+            "postgresql://HOST/DB)",
+            field="FAIRCOLLECT_DATABASE_URL",
+        )
+    return Settings(home=home, database_url=Secret(url), channel=env.get("FAIRCOLLECT_CHANNEL"))
