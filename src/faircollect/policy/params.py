@@ -1,0 +1,196 @@
+"""The rule kinds a pack may use and the parameters each one takes.
+
+A kind is implemented once (scalar in `kinds.py`, vectorised in `vector.py`); packs only choose
+parameters. Parameter models forbid unknown keys so a typo in a pack is refused, not ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from faircollect.policy.request import (
+    KNOWN_FLAGS,
+    Audience,
+    Channel,
+    ContactSource,
+    Outcome,
+    Purpose,
+    clock_seconds,
+)
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AppliesTo(_Params):
+    """Which attempts a rule looks at; an omitted list means every value."""
+
+    channels: tuple[Channel, ...] | None = None
+    audiences: tuple[Audience, ...] | None = None
+    purposes: tuple[Purpose, ...] | None = None
+
+
+class ContactHours(_Params):
+    """Contact only inside [start, end) local time, or inside a window the borrower agreed."""
+
+    start: str
+    end: str
+    honour_agreed_windows: bool = True
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, v: str) -> str:
+        clock_seconds(v)
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> ContactHours:
+        if clock_seconds(self.start) >= clock_seconds(self.end):
+            raise ValueError("contact hours need start before end within one day")
+        return self
+
+
+class HistoryFilter(_Params):
+    channels: tuple[Channel, ...] | None = None
+    audiences: tuple[Audience, ...] | None = None
+    outcomes: tuple[Outcome, ...] | None = None
+
+
+class CountedCap(_Params):
+    """Deny once `limit` earlier matching attempts fall in the window.
+
+    `window: local_day` counts since the borrower's local midnight; `rolling` counts the last
+    `window_hours`. With an outcome filter this is the 'after a conversation' rule; with
+    `scope: target` it counts per number (the same audience and contact as this attempt).
+    """
+
+    limit: int = Field(ge=1)
+    window: Literal["local_day", "rolling"]
+    window_hours: int | None = Field(default=None, ge=1)
+    scope: Literal["case", "target"] = "case"
+    count: HistoryFilter = HistoryFilter()
+
+    @model_validator(mode="after")
+    def _hours(self) -> CountedCap:
+        if (self.window == "rolling") != (self.window_hours is not None):
+            raise ValueError("window_hours is required for a rolling window and only there")
+        return self
+
+
+class ConsentRequired(_Params):
+    purpose: str = "contact_designated_contact"
+
+
+class ContactSourceRule(_Params):
+    """The sources a contact person may come from, per audience; other sources are refused."""
+
+    allowed: dict[Audience, tuple[ContactSource, ...]]
+
+    @field_validator("allowed")
+    @classmethod
+    def _no_harvest(
+        cls, v: dict[Audience, tuple[ContactSource, ...]]
+    ) -> dict[Audience, tuple[ContactSource, ...]]:
+        # The house baseline never allows harvested address-book numbers; no pack may either.
+        if any("address_book" in sources for sources in v.values()):
+            raise ValueError("address_book contacts may never be allowed")
+        return v
+
+
+class BorrowerUnreachable(_Params):
+    min_days: int = Field(ge=0)
+
+
+class NoParams(_Params):
+    pass
+
+
+class ThirdPartyPurpose(_Params):
+    allowed_purposes: tuple[Purpose, ...]
+
+
+class OnceOnly(_Params):
+    outcomes: tuple[Outcome, ...] = ("connected", "delivered")
+
+
+class PriorNotice(_Params):
+    kinds: tuple[str, ...] = Field(min_length=1)
+    min_days: int = Field(ge=0)
+
+
+class HoldFlags(_Params):
+    flags: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("flags")
+    @classmethod
+    def _known(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(v) - set(KNOWN_FLAGS))
+        if unknown:
+            raise ValueError(f"unknown flags {unknown}")
+        return v
+
+
+class Cease(_Params):
+    flag: str = "cease_requested"
+    channel_opt_out: bool = True
+
+
+class TemplateApproval(_Params):
+    required_for: tuple[Channel, ...] = ()
+
+
+LintCategory = Literal[
+    "THREAT",
+    "INSULT",
+    "FALSE_LEGAL",
+    "IMPERSONATION",
+    "THIRD_PARTY_DISCLOSURE",
+    "EXPOSURE_THREAT",
+    "OPT_OUT_MISSING",
+]
+
+
+class Content(_Params):
+    blocking: tuple[LintCategory, ...] = Field(min_length=1)
+    require_opt_out: tuple[Channel, ...] = ()
+
+
+class Disclosure(_Params):
+    """A person other than the borrower must not learn of the debt."""
+
+    disclosing_purposes: tuple[Purpose, ...] = ("reminder", "collection")
+
+
+PARAMS: dict[str, type[_Params]] = {
+    "contact_hours": ContactHours,
+    "counted_cap": CountedCap,
+    "consent_required": ConsentRequired,
+    "contact_source": ContactSourceRule,
+    "borrower_unreachable": BorrowerUnreachable,
+    "contact_refused": NoParams,
+    "third_party_purpose": ThirdPartyPurpose,
+    "once_only": OnceOnly,
+    "prior_notice": PriorNotice,
+    "hold_flags": HoldFlags,
+    "unknown_flags": NoParams,
+    "cease": Cease,
+    "template_approval": TemplateApproval,
+    "content": Content,
+    "disclosure": Disclosure,
+}
+
+# Kinds that concern a person other than the borrower: they never apply to borrower attempts.
+THIRD_PARTY_KINDS = frozenset(
+    {
+        "consent_required",
+        "contact_source",
+        "borrower_unreachable",
+        "contact_refused",
+        "third_party_purpose",
+        "once_only",
+        "disclosure",
+    }
+)

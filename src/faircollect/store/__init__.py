@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy Core tables, migrations, repositories and the unit of work."""
