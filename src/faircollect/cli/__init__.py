@@ -20,6 +20,8 @@ from faircollect.errors import FairCollectError
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
     "faircollect.cli.store",
+    "faircollect.cli.portfolio",
+    "faircollect.cli.demo",
 )
 
 err_console = Console(stderr=True)

@@ -27,18 +27,16 @@ class Buckets:
         if len(set(names)) != len(names) or not all(names):
             raise InputError("buckets: names must be unique and non-empty", field="buckets")
         if self.bands[-1][1] is not None:
-            raise InputError("buckets: the last band must be open (upper bound None)", field="buckets")
-        bounds = [bound for _, bound in self.bands[:-1]]
-        if any(bound is None for bound in bounds):
+            raise InputError(
+                "buckets: the last band must be open (upper bound None)", field="buckets"
+            )
+        if any(bound is None for _, bound in self.bands[:-1]):
             raise InputError("buckets: only the last band may be open", field="buckets")
-        last = -1
-        for bound in bounds:
-            assert bound is not None  # narrowed above; keeps mypy quiet
-            if bound <= last:
-                raise InputError(
-                    "buckets: upper bounds must be non-negative and increasing", field="buckets"
-                )
-            last = bound
+        bounds = self.upper_bounds
+        if bounds and (bounds[0] < 0 or any(b <= a for a, b in zip(bounds, bounds[1:]))):
+            raise InputError(
+                "buckets: upper bounds must be non-negative and increasing", field="buckets"
+            )
 
     @classmethod
     def of(cls, bands: Iterable[tuple[str, int | None]]) -> Buckets:

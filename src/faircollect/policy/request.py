@@ -74,6 +74,7 @@ def zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown IANA time zone {name!r}") from exc
 
 
+@lru_cache(maxsize=4096)
 def clock_seconds(text: str) -> int:
     """Seconds after local midnight of an 'HH:MM' clock time; ValueError when malformed."""
     m = _HHMM.match(text)

@@ -1,0 +1,372 @@
+"""The consent ledger service: grant, renew, withdraw, review, and validity from the records.
+
+Every change appends one record to `consent_records`, issues a signed receipt (grants,
+renewals, withdrawals) and writes one audit entry, all in one transaction: they commit
+together or not at all. Input is checked before anything is written, so bad input (an
+unknown purpose, a contact of another borrower, withdrawing a withdrawn consent) changes
+nothing. Withdrawing takes as little as granting: one call with the consent id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+import polars as pl
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Connection, insert, select
+
+from faircollect.consent import frame, record
+from faircollect.consent.catalogue import Catalogue, load_catalogue
+from faircollect.consent.receipt import SIGNING_KEY_NAME, build_receipt, sign_receipt
+from faircollect.consent.record import ConsentRecord, ConsentState
+from faircollect.consent.repository import (
+    load_borrower,
+    load_contact,
+    load_receipt_documents,
+    load_records,
+    load_records_frame,
+)
+from faircollect.errors import Conflict, InputError, NotFound
+from faircollect.store.tables.consent import consent_notices, consent_receipts
+from faircollect.store.tables.foundation import consent_records
+from faircollect.store.unit_of_work import Store, UnitOfWork
+from faircollect.vault.keys import KeyProvider
+
+# How a consent was given or withdrawn (Kantara "collection method").
+CHANNELS: tuple[str, ...] = ("app", "web", "paper", "call", "portal", "api")
+REVIEW_CHANNEL = "review"
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """The outcome of a grant, renewal or withdrawal: ids and the signed receipt."""
+
+    consent_id: str
+    record_id: int
+    receipt_id: str
+    receipt: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """What a periodic review found at `as_of` and which consents it stopped."""
+
+    as_of: datetime
+    expiring: tuple[ConsentState, ...]  # valid now, ending within the window: ask to renew
+    lapsed: tuple[ConsentState, ...]  # ended by expiry, now marked stopped by this review
+    overdue: tuple[ConsentState, ...]  # open-ended and older than the purpose allows: stopped
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None:
+        raise InputError(f"{name} needs a time zone offset", field=name)
+    return value
+
+
+class ConsentLedger:
+    """Grants, renewals, withdrawals and reviews over the store, with signed receipts."""
+
+    def __init__(self, store: Store, keys: KeyProvider, catalogue: Catalogue | None = None):
+        self.store = store
+        self.keys = keys
+        self.catalogue = catalogue or load_catalogue()
+
+    def __repr__(self) -> str:
+        return f"ConsentLedger(catalogue={self.catalogue.version!r})"
+
+    # -- commands -------------------------------------------------------------------------
+    def grant(
+        self,
+        *,
+        actor: str,
+        borrower_id: str,
+        purpose: str,
+        notice_text: str,
+        policy_version: str,
+        channel: str,
+        contact_id: str | None = None,
+        granted_at: datetime | None = None,
+        expires_at: datetime | None = None,
+        consent_id: str | None = None,
+    ) -> Issued:
+        """Record a new consent; expires after the purpose's default duration unless told."""
+        p = self.catalogue.purpose(purpose)
+        self._check_channel(channel)
+        notice = self._check_notice(notice_text, policy_version)
+        now = self.store.clock()
+        start = _aware(granted_at, "granted_at") if granted_at else now
+        end = _aware(expires_at, "expires_at") if expires_at else start + p.default_duration
+        if end <= start:
+            raise InputError("expires_at must be after granted_at", field="expires_at")
+        if p.needs_contact and not contact_id:
+            raise InputError(f"purpose {purpose} needs a contact_id", field="contact_id")
+        if not p.needs_contact and contact_id:
+            raise InputError(f"purpose {purpose} is not about a contact person",
+                             field="contact_id")
+        cid = consent_id or "cs-" + uuid.uuid4().hex[:20]
+        with self.store.transaction(actor) as uow:
+            b = load_borrower(uow.conn, borrower_id)
+            if b.erased:
+                raise Conflict(f"borrower {borrower_id} was erased", borrower_id=borrower_id)
+            if contact_id:
+                c = load_contact(uow.conn, contact_id)
+                if c.borrower_id != borrower_id:
+                    raise InputError(
+                        f"contact {contact_id} is not a contact of borrower {borrower_id}",
+                        field="contact_id", contact_id=contact_id, borrower_id=borrower_id,
+                    )
+                if c.source == "address_book":
+                    raise InputError(
+                        f"contact {contact_id} came from an address book; such contacts are "
+                        "never used, so no consent can be recorded for them",
+                        field="contact_id", contact_id=contact_id,
+                    )
+            if load_records(uow.conn, consent_id=cid):
+                raise Conflict(f"consent {cid} already exists", consent_id=cid)
+            rec = self._append(uow, ConsentRecord(
+                0, cid, borrower_id, purpose, contact_id, "grant", start, end, None,
+                channel, policy_version, notice, now,
+            ), notice_text)
+            return self._issue(uow, rec, b.jurisdiction, b.locale, now)
+
+    def renew(
+        self,
+        *,
+        actor: str,
+        consent_id: str,
+        notice_text: str,
+        policy_version: str,
+        channel: str,
+        at: datetime | None = None,
+        expires_at: datetime | None = None,
+    ) -> Issued:
+        """Renew a consent from `at` (now) to `expires_at` (default duration); never a withdrawn one."""
+        self._check_channel(channel)
+        notice = self._check_notice(notice_text, policy_version)
+        now = self.store.clock()
+        start = _aware(at, "at") if at else now
+        with self.store.transaction(actor) as uow:
+            recs = self._consent(uow.conn, consent_id)
+            first = recs[0]
+            if any(r.kind == "withdraw" for r in recs):
+                raise Conflict(f"consent {consent_id} was withdrawn; a new grant is needed",
+                               consent_id=consent_id)
+            p = self.catalogue.purpose(first.purpose)
+            end = _aware(expires_at, "expires_at") if expires_at else start + p.default_duration
+            if end <= start:
+                raise InputError("expires_at must be after the renewal time", field="expires_at")
+            b = load_borrower(uow.conn, first.borrower_id)
+            rec = self._append(uow, ConsentRecord(
+                0, consent_id, first.borrower_id, first.purpose, first.contact_id, "renew",
+                start, end, None, channel, policy_version, notice, now,
+            ), notice_text)
+            return self._issue(uow, rec, b.jurisdiction, b.locale, now)
+
+    def withdraw(
+        self, *, actor: str, consent_id: str, channel: str, at: datetime | None = None
+    ) -> Issued:
+        """Withdraw a consent from `at` (now); Conflict when it was already withdrawn."""
+        self._check_channel(channel)
+        now = self.store.clock()
+        when = _aware(at, "at") if at else now
+        with self.store.transaction(actor) as uow:
+            recs = self._consent(uow.conn, consent_id)
+            done = next((r for r in recs if r.kind == "withdraw"), None)
+            if done is not None:
+                raise Conflict(f"consent {consent_id} is already withdrawn",
+                               consent_id=consent_id)
+            first = recs[0]
+            if when < first.granted_at:
+                raise InputError("a withdrawal cannot precede the grant", field="at")
+            latest = [r for r in recs if r.kind in record.OPENING][-1]
+            b = load_borrower(uow.conn, first.borrower_id)
+            rec = self._append(uow, ConsentRecord(
+                0, consent_id, first.borrower_id, first.purpose, first.contact_id, "withdraw",
+                first.granted_at, latest.expires_at, when, channel, latest.policy_version,
+                None, now,
+            ), None)
+            return self._issue(uow, rec, b.jurisdiction, b.locale, now)
+
+    def review(self, *, actor: str, as_of: datetime, window_days: int = 30) -> Review:
+        """List consents expiring within the window and stop lapsed or overdue ones.
+
+        A lapsed consent (its last span ended by expiry) gets an `expire` record marking the
+        stop; an open-ended consent older than its purpose's default duration gets an `expire`
+        record at `as_of`, which ends its validity there. Running it twice changes nothing more.
+        """
+        as_of = _aware(as_of, "as_of")
+        horizon = as_of + timedelta(days=window_days)
+        expiring: list[ConsentState] = []
+        lapsed: list[ConsentState] = []
+        overdue: list[ConsentState] = []
+        now = self.store.clock()
+        with self.store.transaction(actor) as uow:
+            by_consent: dict[str, list[ConsentRecord]] = {}
+            for r in load_records(uow.conn):
+                by_consent.setdefault(r.consent_id, []).append(r)
+            for cid, recs in by_consent.items():
+                if any(r.kind == "withdraw" for r in recs):
+                    continue
+                st = record.state(recs, as_of)
+                opened = [i for i, r in enumerate(recs) if r.kind in record.OPENING]
+                if not opened:
+                    continue
+                last = recs[opened[-1]]
+                stopped = any(r.kind == "expire" for r in recs[opened[-1] + 1 :])
+                end = last.expires_at
+                for r in recs[opened[-1] + 1 :]:
+                    end = r.expires_at if end is None else min(end, r.expires_at or end)
+                if st.status == "active" and end is not None and end <= horizon:
+                    expiring.append(st)
+                elif st.status == "expired" and not stopped and end is not None and end <= as_of:
+                    self._stop(uow, last, end, now, "lapsed")
+                    lapsed.append(st)
+                elif st.status == "active" and end is None:
+                    p = self.catalogue.purpose(last.purpose)
+                    if last.granted_at + p.default_duration <= as_of:
+                        cut = self._stop(uow, last, as_of, now, "overdue")
+                        overdue.append(record.state([*recs, cut], as_of))
+            uow.audit("consent.review", "consents", {
+                "as_of": as_of, "expiring": len(expiring), "lapsed": len(lapsed),
+                "overdue": len(overdue),
+            })
+        return Review(as_of, tuple(expiring), tuple(lapsed), tuple(overdue))
+
+    # -- queries --------------------------------------------------------------------------
+    def records(self, borrower_id: str) -> list[ConsentRecord]:
+        """One borrower's ledger records, in write order."""
+        with self.store.read() as conn:
+            return load_records(conn, borrower_id=borrower_id)
+
+    def show(self, borrower_id: str, at: datetime) -> list[ConsentState]:
+        """The state at `at` of each of a borrower's consents."""
+        with self.store.read() as conn:
+            load_borrower(conn, borrower_id)
+            recs = load_records(conn, borrower_id=borrower_id)
+        by_consent: dict[str, list[ConsentRecord]] = {}
+        for r in recs:
+            by_consent.setdefault(r.consent_id, []).append(r)
+        return [record.state(v, at) for v in by_consent.values()]
+
+    def valid(self, borrower_id: str, purpose: str, contact_id: str | None, at: datetime) -> bool:
+        """Whether the ledger holds a valid consent for this use at `at` (past or future)."""
+        self.catalogue.purpose(purpose)
+        return record.valid(self.records(borrower_id), purpose, contact_id, _aware(at, "at"))
+
+    def decision_consents(self, borrower_id: str) -> list[dict[str, Any]]:
+        """The borrower's consents in the decision request's `consents` shape."""
+        return record.decision_entries(self.records(borrower_id))
+
+    def spans(self, borrower_ids: Sequence[str] | None = None) -> pl.DataFrame:
+        """Validity spans for the portfolio (or some borrowers), for `valid_frame`."""
+        with self.store.read() as conn:
+            return frame.spans_frame(load_records_frame(conn, borrower_ids))
+
+    def valid_frame(self, queries: pl.DataFrame) -> pl.DataFrame:
+        """`queries` (borrower_id, purpose, contact_id, at) with `consent_valid` added."""
+        return frame.valid_frame(queries, self.spans())
+
+    def receipts(self, ident: str) -> list[dict[str, Any]]:
+        """Signed receipts by receipt id or consent id; NotFound when there are none."""
+        with self.store.read() as conn:
+            docs = load_receipt_documents(conn, ident)
+        if not docs:
+            raise NotFound(f"no receipt or consent {ident!r}", id=ident)
+        return docs
+
+    def public_key(self) -> Ed25519PublicKey:
+        """The key receipts are signed with, to publish for offline verification."""
+        return self.keys.signing_key(SIGNING_KEY_NAME).public_key()
+
+    # -- helpers --------------------------------------------------------------------------
+    @staticmethod
+    def _check_channel(channel: str) -> None:
+        if channel not in CHANNELS:
+            raise InputError(
+                f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}", field="channel"
+            )
+
+    @staticmethod
+    def _check_notice(notice_text: str, policy_version: str) -> str:
+        if not notice_text.strip():
+            raise InputError("the notice text shown to the borrower is required",
+                             field="notice_text")
+        if not policy_version.strip():
+            raise InputError("the privacy policy version is required", field="policy_version")
+        return hashlib.sha256(notice_text.encode("utf-8")).hexdigest()
+
+    @staticmethod
+    def _consent(conn: Connection, consent_id: str) -> list[ConsentRecord]:
+        recs = load_records(conn, consent_id=consent_id)
+        if not recs:
+            raise NotFound(f"no consent {consent_id!r}", consent_id=consent_id)
+        return recs
+
+    def _append(self, uow: UnitOfWork, rec: ConsentRecord, notice_text: str | None
+                ) -> ConsentRecord:
+        if notice_text is not None and rec.notice_sha256 is not None:
+            seen = uow.conn.execute(select(consent_notices.c.notice_sha256).where(
+                consent_notices.c.notice_sha256 == rec.notice_sha256)).first()
+            if seen is None:
+                uow.conn.execute(insert(consent_notices).values(
+                    notice_sha256=rec.notice_sha256, text=notice_text,
+                    first_shown_at=rec.recorded_at))
+        result = uow.conn.execute(insert(consent_records).values(
+            consent_id=rec.consent_id, borrower_id=rec.borrower_id, purpose=rec.purpose,
+            contact_id=rec.contact_id, kind=rec.kind, granted_at=rec.granted_at,
+            expires_at=rec.expires_at, withdrawn_at=rec.withdrawn_at, channel=rec.channel,
+            policy_version=rec.policy_version, notice_sha256=rec.notice_sha256,
+            recorded_at=rec.recorded_at,
+        ))
+        record_id = int(result.inserted_primary_key[0])
+        return ConsentRecord(record_id, *[getattr(rec, f) for f in _FIELDS[1:]])
+
+    def _issue(self, uow: UnitOfWork, rec: ConsentRecord, jurisdiction: str, locale: str,
+               now: datetime) -> Issued:
+        key = self.keys.signing_key(SIGNING_KEY_NAME)
+        receipt_id = str(uuid.uuid4())
+        body = build_receipt(
+            receipt_id=receipt_id, record=rec, purpose=self.catalogue.purpose(rec.purpose),
+            catalogue=self.catalogue, jurisdiction=jurisdiction, language=locale,
+            issued_at=now, public_key=key.public_key(),
+        )
+        doc = sign_receipt(body, key)
+        uow.conn.execute(insert(consent_receipts).values(
+            receipt_id=receipt_id, consent_id=rec.consent_id, record_id=rec.record_id,
+            borrower_id=rec.borrower_id, kind=rec.kind, issued_at=now,
+            document=orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode("utf-8"),
+        ))
+        uow.audit(f"consent.{rec.kind}", rec.borrower_id, {
+            "consent_id": rec.consent_id, "record_id": rec.record_id, "purpose": rec.purpose,
+            "contact_id": rec.contact_id, "granted_at": rec.granted_at,
+            "expires_at": rec.expires_at, "withdrawn_at": rec.withdrawn_at,
+            "channel": rec.channel, "policy_version": rec.policy_version,
+            "notice_sha256": rec.notice_sha256, "receipt_id": receipt_id,
+        })
+        return Issued(rec.consent_id, rec.record_id, receipt_id, doc)
+
+    def _stop(self, uow: UnitOfWork, last: ConsentRecord, at: datetime, now: datetime,
+              why: str) -> ConsentRecord:
+        rec = self._append(uow, _cut(last, at, now), None)
+        uow.audit("consent.expire", rec.borrower_id, {
+            "consent_id": rec.consent_id, "record_id": rec.record_id, "purpose": rec.purpose,
+            "contact_id": rec.contact_id, "stopped_at": at, "reason": why,
+        })
+        return rec
+
+
+_FIELDS = tuple(ConsentRecord.__dataclass_fields__)
+
+
+def _cut(last: ConsentRecord, at: datetime, now: datetime) -> ConsentRecord:
+    """The `expire` record a review writes to end the spans before it at `at`."""
+    return ConsentRecord(
+        0, last.consent_id, last.borrower_id, last.purpose, last.contact_id, "expire",
+        last.granted_at, at, None, REVIEW_CHANNEL, last.policy_version, None, now,
+    )

@@ -1,0 +1,160 @@
+"""Lexicons: the content rules of one locale, loaded from a versioned YAML data file.
+
+A compliance officer reads and changes rules in `content/lexicons/<locale>.yaml`; this module
+only validates and compiles them. Patterns are regular expressions over the normalised view
+(see `normaliser`); ``{{NAME}}`` expands a macro of the same file, and ``{{AMOUNT}}``,
+``{{DPD}}``, ``{{DUE}}``, ``{{OTHER}}`` stand for placeholders of that class.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from faircollect.content.finding import AUDIENCES, LOCALES, Category
+from faircollect.content.normaliser import SENTINELS
+from faircollect.errors import ConfigError
+
+_MACRO = re.compile(r"\{\{([A-Z_]+)\}\}")
+_NEGATION_WINDOW = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One compiled content rule."""
+
+    id: str
+    category: Category
+    citation: str
+    message: str
+    audiences: frozenset[str]
+    pattern: re.Pattern[str]
+    unless_before: re.Pattern[str] | None
+
+    def negated(self, text: str, start: int) -> bool:
+        """True when a negation just before the hit turns it into a reassurance."""
+        if self.unless_before is None:
+            return False
+        return self.unless_before.search(text, max(0, start - _NEGATION_WINDOW), start) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    """How an opt-out instruction is recognised, and where one is required by default."""
+
+    rule: str
+    citation: str
+    message: str
+    required_channels: frozenset[str]
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """All rules of one locale, with the version that a finding can be traced to."""
+
+    locale: str
+    version: str
+    rules: tuple[Rule, ...]
+    opt_out: OptOut
+    placeholder_class: Mapping[str, str]
+    any_hit: re.Pattern[str]  # union of all patterns: one scan rules a clean message out fast
+
+
+@lru_cache(maxsize=8)
+def load(locale: str) -> Lexicon:
+    """The compiled lexicon of a locale (cached; read from the package data on first use)."""
+    if locale not in LOCALES:
+        raise ConfigError(f"no lexicon for locale {locale!r}", locale=locale)
+    name = f"{locale}.yaml"
+    text = resources.files("faircollect.content").joinpath(f"lexicons/{name}").read_text("utf-8")
+    return parse(yaml.safe_load(text), source=name)
+
+
+@lru_cache(maxsize=1)
+def placeholder_classes() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Ordered (class, name pattern) pairs: the first whose pattern matches a name wins."""
+    text = resources.files("faircollect.content").joinpath(
+        "lexicons/placeholders.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    try:
+        return tuple((c["class"], re.compile(c["names"], re.I)) for c in data["classes"])
+    except (KeyError, TypeError, re.error) as exc:
+        raise ConfigError(f"placeholders.yaml: {exc}") from exc
+
+
+class _PlaceholderClassMap(dict[str, str]):
+    """Placeholder name -> class, computed on first sight of a name and remembered."""
+
+    def __missing__(self, name: str) -> str:
+        cls = next((c for c, pat in placeholder_classes() if pat.search(name)), "OTHER")
+        self[name] = cls
+        return cls
+
+    def get(self, name: str, default: Any = None) -> Any:  # noqa: D102 - dict protocol
+        return self[name]
+
+
+def parse(data: Any, *, source: str) -> Lexicon:
+    """Validate and compile a lexicon document; a broken one raises ConfigError."""
+    try:
+        macros: dict[str, str] = {}
+        for key, value in (data.get("macros") or {}).items():  # a macro may use earlier ones
+            macros[str(key)] = _expand(str(value), macros)
+        rules = tuple(_rule(r, macros) for r in data["rules"])
+        o = data["opt_out"]
+        opt_out = OptOut(
+            rule=str(o["rule"]), citation=str(o["citation"]), message=str(o["message"]),
+            required_channels=frozenset(o.get("required_channels") or ()),
+            pattern=re.compile(_alternation(o["patterns"], macros)),
+        )
+        ids = [r.id for r in rules]
+        if len(ids) != len(set(ids)):
+            raise ValueError("duplicate rule ids")
+        any_hit = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules))
+        return Lexicon(
+            locale=str(data["locale"]), version=str(data["version"]), rules=rules,
+            opt_out=opt_out, placeholder_class=_PlaceholderClassMap(), any_hit=any_hit,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
+        raise ConfigError(f"lexicon {source}: {exc}", file=source) from exc
+
+
+def _rule(r: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
+    audiences = frozenset(r.get("audiences") or AUDIENCES)
+    if not audiences <= set(AUDIENCES):
+        raise ValueError(f"rule {r['id']}: unknown audience in {sorted(audiences)}")
+    unless = r.get("unless_before")
+    return Rule(
+        id=str(r["id"]),
+        category=Category(r["category"]),
+        citation=str(r["citation"]),
+        message=str(r["message"]),
+        audiences=audiences,
+        pattern=re.compile(_alternation(r["patterns"], macros)),
+        unless_before=re.compile(f"(?:{_expand(unless, macros)})$") if unless else None,
+    )
+
+
+def _alternation(patterns: list[str], macros: Mapping[str, str]) -> str:
+    if not patterns:
+        raise ValueError("a rule needs at least one pattern")
+    return "|".join(f"(?:{_expand(p, macros)})" for p in patterns)
+
+
+def _expand(pattern: str, macros: Mapping[str, str]) -> str:
+    def sub(m: re.Match[str]) -> str:
+        key = m.group(1)
+        if key in SENTINELS:
+            return SENTINELS[key]
+        if key not in macros:
+            raise ValueError(f"unknown macro {{{{{key}}}}}")
+        return f"(?:{macros[key]})"
+
+    return _MACRO.sub(sub, pattern)

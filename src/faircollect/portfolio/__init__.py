@@ -1,0 +1,1 @@
+"""A lender's portfolio as files: reading, validating and importing it, and generating one."""

@@ -1,0 +1,282 @@
+"""Typed records parsed from portfolio rows, each error naming file, line and column.
+
+Personal fields never appear in a repr, and an error names the column, never its value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from faircollect.errors import InputError, RowError
+from faircollect.ledger.schedule import Installment, LoanTerms, build_schedule
+from faircollect.ledger.money import Money
+from faircollect.vault.phone import normalise_phone
+
+JURISDICTIONS = ("CN", "US", "UK")
+LOCALES = ("zh-CN", "en")
+DEFAULT_LOCALE = {"CN": "zh-CN", "US": "en", "UK": "en"}
+FLAGS = (
+    "dispute_open", "cease_requested", "bankruptcy", "deceased", "attorney_represented",
+    "breathing_space", "hardship_pause", "vulnerable",
+)
+CHANNELS = ("call", "sms", "email", "letter", "visit", "app_push")
+SOURCES = ("borrower_designated", "address_book", "public_record")
+CONSENT_CHANNELS = ("app", "web", "paper", "call")
+PURPOSES = (
+    "contact_designated_contact", "use_contacts_for_credit_assessment",
+    "share_with_collection_agency", "industry_data_sharing", "electronic_communications",
+    "marketing",
+)
+
+
+class Row:
+    """One row being parsed: knows where it came from, so errors can say so."""
+
+    __slots__ = ("file", "line", "cells")
+
+    def __init__(self, file: str, line: int, cells: dict[str, str]) -> None:
+        self.file, self.line, self.cells = file, line, cells
+
+    def error(self, column: str | None, reason: str) -> RowError:
+        return RowError(reason, file=self.file, line=self.line, column=column)
+
+    def text(self, column: str) -> str:
+        value = self.cells.get(column)
+        if value is None:
+            raise self.error(column, "a value is required")
+        return value
+
+    def optional(self, column: str) -> str | None:
+        return self.cells.get(column)
+
+    def choice(self, column: str, allowed: tuple[str, ...], default: str | None = None) -> str:
+        value = self.cells.get(column, default)
+        if value is None:
+            raise self.error(column, "a value is required")
+        if value not in allowed:
+            raise self.error(column, f"unknown value {value!r} (allowed: {', '.join(allowed)})")
+        return value
+
+    def choices(self, column: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+        raw = self.cells.get(column, "")
+        items = tuple(sorted({x.strip() for x in raw.split(";") if x.strip()}))
+        for item in items:
+            if item not in allowed:
+                raise self.error(column, f"unknown value {item!r} (allowed: {', '.join(allowed)})")
+        return items
+
+    def instant(self, column: str, *, required: bool = True) -> datetime | None:
+        raw = self.cells.get(column)
+        if raw is None:
+            if required:
+                raise self.error(column, "a value is required")
+            return None
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            raise self.error(column, f"{raw!r} is not an ISO 8601 time") from None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise self.error(column, f"{raw!r} has no UTC offset (write e.g. +08:00 or Z)")
+        return value
+
+    def day(self, column: str) -> date:
+        raw = self.text(column)
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise self.error(column, f"{raw!r} is not an ISO date (YYYY-MM-DD)") from None
+
+    def integer(self, column: str) -> int:
+        raw = self.text(column)
+        if not raw.lstrip("-").isdigit():
+            raise self.error(column, f"{raw!r} is not a whole number")
+        return int(raw)
+
+    def phone(self, column: str, jurisdiction: str) -> str:
+        try:
+            return normalise_phone(self.text(column), jurisdiction)
+        except RowError:
+            raise
+        except InputError as exc:
+            raise self.error(column, exc.message) from None
+
+    def timezone(self, column: str) -> str:
+        name = self.text(column)
+        if not _known_zone(name):
+            raise self.error(column, f"unknown IANA time zone {name!r}")
+        return name
+
+
+@lru_cache(maxsize=1024)
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class BorrowerRecord:
+    borrower_id: str
+    jurisdiction: str
+    timezone: str
+    locale: str
+    flags: tuple[str, ...]
+    opted_out_channels: tuple[str, ...]
+    full_name: str = field(repr=False)
+    national_id: str = field(repr=False)
+    phone: str = field(repr=False)
+    email: str | None = field(repr=False)
+    line: int = 0
+
+    @classmethod
+    def parse(cls, row: Row) -> BorrowerRecord:
+        jurisdiction = row.choice("jurisdiction", JURISDICTIONS)
+        email = row.optional("email")
+        if email is not None and ("@" not in email or " " in email):
+            raise row.error("email", "is not an e-mail address")
+        return cls(
+            borrower_id=row.text("borrower_id"),
+            jurisdiction=jurisdiction,
+            timezone=row.timezone("timezone"),
+            locale=row.choice("locale", LOCALES, DEFAULT_LOCALE[jurisdiction]),
+            flags=row.choices("flags", FLAGS),
+            opted_out_channels=row.choices("opted_out_channels", CHANNELS),
+            full_name=row.text("full_name"),
+            national_id=row.text("national_id"),
+            phone=row.phone("phone", jurisdiction),
+            email=email.lower() if email else None,
+            line=row.line,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRecord:
+    contact_id: str
+    borrower_id: str
+    relation: str
+    source: str
+    name: str = field(repr=False)
+    phone: str = field(repr=False)
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    consent_id: str
+    borrower_id: str
+    purpose: str
+    contact_id: str | None
+    granted_at: datetime
+    expires_at: datetime | None
+    withdrawn_at: datetime | None
+    channel: str | None
+    policy_version: str | None
+    line: int = 0
+
+    @classmethod
+    def parse(cls, row: Row) -> ConsentRecord:
+        granted = row.instant("granted_at")
+        assert granted is not None  # required=True
+        expires = row.instant("expires_at", required=False)
+        withdrawn = row.instant("withdrawn_at", required=False)
+        if expires is not None and expires <= granted:
+            raise row.error("expires_at", "must be after granted_at")
+        if withdrawn is not None and withdrawn < granted:
+            raise row.error("withdrawn_at", "must not be before granted_at")
+        purpose = row.choice("purpose", PURPOSES)
+        contact_id = row.optional("contact_id")
+        if purpose == "contact_designated_contact" and contact_id is None:
+            raise row.error("contact_id", f"is required for purpose {purpose}")
+        channel = row.optional("channel")
+        if channel is not None:
+            channel = row.choice("channel", CONSENT_CHANNELS)
+        return cls(
+            consent_id=row.text("consent_id"),
+            borrower_id=row.text("borrower_id"),
+            purpose=purpose,
+            contact_id=contact_id,
+            granted_at=granted,
+            expires_at=expires,
+            withdrawn_at=withdrawn,
+            channel=channel,
+            policy_version=row.optional("policy_version"),
+            line=row.line,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LoanRecord:
+    loan_id: str
+    borrower_id: str
+    currency: str
+    principal_minor: int
+    annual_rate: Decimal
+    term_months: int
+    disbursed_on: date
+    first_due_on: date
+    schedule: str
+    installments: tuple[Installment, ...] = field(repr=False)
+    line: int = 0
+
+    @classmethod
+    def parse(cls, row: Row) -> LoanRecord:
+        disbursed = row.day("disbursed_on")
+        first_due = row.day("first_due_on")
+        if first_due <= disbursed:
+            raise row.error("first_due_on", "must be after disbursed_on")
+        column = "principal"
+        try:
+            terms = LoanTerms.parse(
+                principal=row.text("principal"),
+                currency=row.text("currency"),
+                annual_rate=row.text("annual_rate"),
+                term_months=row.integer("term_months"),
+                first_due_on=first_due,
+                kind=row.optional("schedule"),
+                disbursed_on=disbursed,
+            )
+        except RowError:
+            raise
+        except InputError as exc:
+            column = str(exc.fields.get("field", column))
+            raise row.error(column, exc.message) from None
+        return cls(
+            loan_id=row.text("loan_id"),
+            borrower_id=row.text("borrower_id"),
+            currency=terms.principal.currency,
+            principal_minor=terms.principal.minor,
+            annual_rate=terms.annual_rate,
+            term_months=terms.term_months,
+            disbursed_on=disbursed,
+            first_due_on=first_due,
+            schedule=terms.kind,
+            installments=build_schedule(terms),
+            line=row.line,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    payment_id: str
+    loan_id: str
+    paid_on: date
+    amount_minor: int
+    line: int = 0
+
+    @classmethod
+    def parse(cls, row: Row, currency: str) -> PaymentRecord:
+        try:
+            money = Money.parse(row.text("amount"), currency, field="amount")
+        except RowError:
+            raise
+        except InputError as exc:
+            raise row.error("amount", exc.message) from None
+        if money.minor <= 0:
+            raise row.error("amount", "must be positive")
+        return cls(row.text("payment_id"), row.text("loan_id"), row.day("paid_on"), money.minor, row.line)

@@ -1,0 +1,75 @@
+"""What the store already holds, loaded once per import to classify rows as new, changed or same."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Connection, select
+
+from faircollect.store.tables.foundation import (
+    borrowers,
+    consent_records,
+    contacts,
+    loans,
+    payments,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentState:
+    borrower_id: str
+    purpose: str
+    contact_id: str | None
+    granted_at: datetime
+    expires_at: datetime | None
+    withdrawn_at: datetime | None
+
+
+@dataclass
+class StoredPortfolio:
+    borrowers: dict[str, tuple[str, str, datetime | None]] = field(default_factory=dict)
+    contacts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    consents: dict[str, ConsentState] = field(default_factory=dict)
+    loans: dict[str, tuple[str, str, str, date]] = field(default_factory=dict)
+    payments: dict[str, str] = field(default_factory=dict)
+
+
+def load_stored(conn: Connection) -> StoredPortfolio:
+    """Ids and digests of everything stored (no ciphertext is read)."""
+    s = StoredPortfolio()
+    b = borrowers.c
+    for row in conn.execute(select(b.borrower_id, b.row_digest, b.jurisdiction, b.erased_at)):
+        s.borrowers[row.borrower_id] = (row.row_digest, row.jurisdiction, row.erased_at)
+    c = contacts.c
+    for row in conn.execute(select(c.contact_id, c.borrower_id, c.row_digest)):
+        s.contacts[row.contact_id] = (row.borrower_id, row.row_digest)
+    r = consent_records.c
+    query = select(
+        r.consent_id, r.borrower_id, r.purpose, r.contact_id, r.kind, r.granted_at,
+        r.expires_at, r.withdrawn_at,
+    ).order_by(r.consent_id, r.record_id)
+    for row in conn.execute(query):
+        prev = s.consents.get(row.consent_id)
+        if prev is None or row.kind == "grant":
+            s.consents[row.consent_id] = ConsentState(
+                row.borrower_id, row.purpose, row.contact_id, row.granted_at, row.expires_at,
+                row.withdrawn_at,
+            )
+        elif row.kind == "renew":
+            s.consents[row.consent_id] = ConsentState(
+                prev.borrower_id, prev.purpose, prev.contact_id, prev.granted_at,
+                row.expires_at, prev.withdrawn_at,
+            )
+        elif row.kind == "withdraw":
+            s.consents[row.consent_id] = ConsentState(
+                prev.borrower_id, prev.purpose, prev.contact_id, prev.granted_at,
+                prev.expires_at, row.withdrawn_at,
+            )
+    ln = loans.c
+    for row in conn.execute(select(ln.loan_id, ln.borrower_id, ln.row_digest, ln.currency, ln.disbursed_on)):
+        s.loans[row.loan_id] = (row.borrower_id, row.row_digest, row.currency, row.disbursed_on)
+    p = payments.c
+    for row in conn.execute(select(p.payment_id, p.row_digest)):
+        s.payments[row.payment_id] = row.row_digest
+    return s

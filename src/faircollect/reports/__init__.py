@@ -1,0 +1,1 @@
+"""Reports: portfolio and compliance views as tables, charts and HTML files."""
