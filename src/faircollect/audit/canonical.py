@@ -49,45 +49,94 @@ def canonical_payload(payload: Mapping[str, Any]) -> bytes:
     """Canonical JSON bytes of a payload mapping; floats and non-JSON values raise InputError."""
     if not isinstance(payload, Mapping):
         raise InputError("audit payload must be a mapping", field="payload")
-    return orjson.dumps(_plain(payload, "payload"), option=orjson.OPT_SORT_KEYS)
+    try:
+        return orjson.dumps(_plain(payload), option=orjson.OPT_SORT_KEYS)
+    except _Refused as exc:
+        where = "payload" + "".join(reversed(exc.path))
+        raise InputError(f"{where} {exc.reason}", field=where) from None
+    except orjson.JSONEncodeError:  # e.g. a lone surrogate in a string
+        raise InputError("payload holds text that is not valid Unicode",
+                         field="payload") from None
 
 
-def _plain(value: Any, where: str) -> Any:
-    """A JSON-ready copy of `value`, refusing anything that would not be deterministic."""
-    if value is None or isinstance(value, bool):
+class _Refused(Exception):
+    """A value that cannot be canonical; `path` grows as the walk unwinds (error path only)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        self.path: list[str] = []
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy of `value`, refusing anything that would not be deterministic.
+
+    Exact type checks come first: payloads are mostly plain str/int/dict, and this runs for
+    every entry of a bulk append.
+    """
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
         return value
-    if isinstance(value, str):
-        if not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise InputError(f"{where} is not valid Unicode text", field=where) from None
-        return str(value)
-    if isinstance(value, int):
+    if kind is int:
         if not _INT_MIN <= value <= _INT_MAX:
-            raise InputError(f"{where} does not fit in 64 bits", field=where)
-        return int(value)
-    if isinstance(value, float):
-        raise InputError(f"{where} is a float; pass a Decimal or a string", field=where)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise InputError(f"{where} is not a finite number", field=where)
-        return str(value)
-    if isinstance(value, datetime):
-        return format_time(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
+            raise _Refused("does not fit in 64 bits")
+        return value
+    if kind is dict:
+        # Flat dicts of plain values (the usual payload) are serialised as they are.
+        for key, item in value.items():
+            t = type(item)
+            if type(key) is not str or not (
+                t is str or t is bool or item is None or (t is int and _INT_MIN <= item <= _INT_MAX)
+            ):
+                break
+        else:
+            return value
+    if kind is dict or isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise InputError(f"{where} has a non-string key", field=where)
-            out[_plain(key, where)] = _plain(item, f"{where}.{key}")
+            if type(key) is not str:
+                if not isinstance(key, str):
+                    raise _Refused("has a non-string key")
+                key = str(key)
+            try:
+                out[key] = _plain(item)
+            except _Refused as exc:
+                exc.path.append(f".{key}")
+                raise
         return out
+    if kind is list or kind is tuple:
+        items = []
+        for i, item in enumerate(value):
+            try:
+                items.append(_plain(item))
+            except _Refused as exc:
+                exc.path.append(f"[{i}]")
+                raise
+        return items
+    return _plain_other(value)
+
+
+def _plain_other(value: Any) -> Any:
+    if isinstance(value, float):
+        raise _Refused("is a float; pass a Decimal or a string")
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return _plain(int(value))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _Refused("is not a finite number")
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise _Refused("is a datetime without a timezone")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, list | tuple):
-        return [_plain(item, f"{where}[{i}]") for i, item in enumerate(value)]
-    raise InputError(f"{where} has a value of type {type(value).__name__} that JSON cannot"
-                     " hold", field=where)
+        return _plain(list(value))
+    raise _Refused(f"has a value of type {type(value).__name__} that JSON cannot hold")
 
 
 def entry_bytes(seq: int, at: str, actor: str, action: str, subject: str,

@@ -158,7 +158,7 @@ def _check_chunk(conn: Connection, scan: _Scan, base: int, rows: Sequence[Sequen
         return False
     leaves = [
         _sha256(b"".join((
-            b'{"action":"', r[3].encode(), b'","actor":"', r[2].encode(), b'","at":"',
+            b'\x00{"action":"', r[3].encode(), b'","actor":"', r[2].encode(), b'","at":"',
             r[1].encode(), b'","payload":', r[5], b',"seq":', str(r[0]).encode(),
             b',"subject":"', r[4].encode(), b'"}',
         ))).digest()
@@ -224,7 +224,8 @@ def _check_nodes(conn: Connection, scan: _Scan,
         stored.update(((level, int(r[0])), bytes(r[1])) for r in rows)
     bad = [k for k, h in expected.items() if stored.get(k) != h]
     if bad:
-        level, idx = min(bad, key=lambda k: k[1] << k[0])
+        # A changed leaf spoils every subtree above it: the smallest bad one pins it best.
+        level, idx = min(bad, key=lambda k: (k[0], k[1]))
         first = idx << level
         scan.problems.append(Problem(first, f"the cached hash of entries {first}.."
                                             f"{((idx + 1) << level) - 1} does not match them"))

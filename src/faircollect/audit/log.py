@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 
 from faircollect.audit.canonical import entry_bytes, format_time
 from faircollect.audit.entry import AuditEntry, LoggedEntry
@@ -48,27 +48,43 @@ def append_entries(
     at = format_time(now)
     head = _lock_head(conn)
     frontier = Frontier.from_bytes(head.size, head.frontier)
-    rows: list[dict[str, Any]] = []
-    nodes: list[dict[str, Any]] = []
-    push = frontier.append
-    seq = head.size
-    for entry in entries:
-        record = entry_bytes(seq, at, entry.actor, entry.action, entry.subject, entry.canonical)
-        leaf = _sha256(b"\x00" + record).digest()
-        rows.append({"seq": seq, "at": at, "actor": entry.actor, "action": entry.action,
-                     "subject": entry.subject, "payload": entry.canonical, "leaf": leaf})
-        for level, idx, digest in push(leaf, NODE_LEVEL):
-            nodes.append({"level": level, "idx": idx, "hash": digest})
-        seq += 1
-    conn.execute(insert(audit_entries), rows)
+    first = head.size
+    leaves = [
+        _sha256(b"\x00" + entry_bytes(seq, at, e.actor, e.action, e.subject, e.canonical)).digest()
+        for seq, e in enumerate(entries, first)
+    ]
+    nodes = frontier.extend(leaves, NODE_LEVEL)
+    _insert_many(conn, audit_entries, [
+        (seq, at, e.actor, e.action, e.subject, e.canonical, leaf)
+        for seq, e, leaf in zip(range(first, first + len(entries)), entries, leaves, strict=True)
+    ])
     if nodes:
-        conn.execute(insert(audit_nodes), nodes)
+        _insert_many(conn, audit_nodes, nodes)
     conn.execute(
         update(audit_head)
         .where(audit_head.c.id == 1)
         .values(size=frontier.size, root=frontier.root(), frontier=frontier.to_bytes())
     )
     return list(range(head.size, frontier.size))
+
+
+def _insert_many(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
+    """Insert positional rows with the driver's executemany.
+
+    SQLAlchemy's per-row parameter processing costs more than all the hashing; these rows
+    are plain ints, str and bytes, which every driver takes as they are.
+    """
+    style = conn.dialect.paramstyle
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(style)
+    if mark is None:  # another driver: let SQLAlchemy translate the parameters
+        names = [col.name for col in table.columns]
+        conn.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
+        return
+    quote = conn.dialect.identifier_preparer
+    cols = ", ".join(quote.quote(col.name) for col in table.columns)
+    sql = (f"INSERT INTO {quote.format_table(table)} ({cols}) "
+           f"VALUES ({', '.join([mark] * len(table.columns))})")
+    conn.exec_driver_sql(sql, rows)
 
 
 def _lock_head(conn: Connection) -> Head:
@@ -79,22 +95,23 @@ def _lock_head(conn: Connection) -> Head:
     row = conn.execute(query).one_or_none()
     if row is None:
         # Databases built with metadata.create_all (not the migration) start without it.
-        conn.execute(_insert_ignore(conn).values(id=1, size=0, root=EMPTY_ROOT, frontier=b""))
+        conn.execute(insert_ignore(conn, audit_head).values(id=1, size=0, root=EMPTY_ROOT, frontier=b""))
         row = conn.execute(query).one()
     return Head(int(row.size), bytes(row.root), bytes(row.frontier))
 
 
-def _insert_ignore(conn: Connection) -> Any:
+def insert_ignore(conn: Connection, table: Table) -> Any:
+    """An INSERT that does nothing when the primary key exists (a racing writer won)."""
     name = conn.dialect.name
     if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(audit_head).on_conflict_do_nothing()
+        return pg_insert(table).on_conflict_do_nothing()
     if name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return sqlite_insert(audit_head).on_conflict_do_nothing()
-    return insert(audit_head)
+        return sqlite_insert(table).on_conflict_do_nothing()
+    return insert(table)
 
 
 def read_head(conn: Connection) -> Head:

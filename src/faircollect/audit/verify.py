@@ -188,7 +188,7 @@ def verify_bundle(bundle: dict[str, Any], pinned_key: str | None = None,
                          seq=old.size)
         heads[old.size] = old.root
     report.append(f"{len(heads) - 1} earlier checkpoint(s) extended consistently")
-    start, stop = int(bundle["from"]), int(bundle["to"])
+    start, stop = int(bundle["first"]), int(bundle["last"]) + 1
     entries = bundle["entries"]
     if not 0 <= start <= stop <= head.size:
         raise Failed(f"entries [{start}, {stop}) lie outside the checkpoint's {head.size}")

@@ -22,6 +22,9 @@ COMMAND_MODULES = (
     "faircollect.cli.store",
     "faircollect.cli.portfolio",
     "faircollect.cli.demo",
+    "faircollect.cli.dispatch",
+    "faircollect.cli.cases",
+    "faircollect.cli.templates",
 )
 
 err_console = Console(stderr=True)

@@ -64,6 +64,7 @@ class Lexicon:
     rules: tuple[Rule, ...]
     opt_out: OptOut
     placeholder_class: Mapping[str, str]
+    masked_words: tuple[str, ...]
     any_hit: re.Pattern[str]  # union of all patterns: one scan rules a clean message out fast
 
 
@@ -120,7 +121,9 @@ def parse(data: Any, *, source: str) -> Lexicon:
         any_hit = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules))
         return Lexicon(
             locale=str(data["locale"]), version=str(data["version"]), rules=rules,
-            opt_out=opt_out, placeholder_class=_PlaceholderClassMap(), any_hit=any_hit,
+            opt_out=opt_out, placeholder_class=_PlaceholderClassMap(),
+            masked_words=tuple(str(w).lower() for w in data.get("masked_words") or ()),
+            any_hit=any_hit,
         )
     except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
         raise ConfigError(f"lexicon {source}: {exc}", file=source) from exc

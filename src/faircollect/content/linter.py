@@ -31,7 +31,7 @@ def lint(
         raise InputError(f"unknown audience {audience!r}", field="audience")
     lexicon = load(locale)
     folded = fold(body, lexicon.placeholder_class)
-    view = zh_view(folded) if locale == "zh-CN" else en_view(folded)
+    view = zh_view(folded) if locale == "zh-CN" else en_view(folded, lexicon.masked_words)
     text = view.text
     findings: list[Finding] = []
     if lexicon.any_hit.search(text) is not None:

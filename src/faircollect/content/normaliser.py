@@ -38,7 +38,7 @@ _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f"
 
 # A run of "word" characters: letters, digits, CJK, sentinels; in English also leet symbols.
 _RUN_ZH = re.compile(r"[^\W_]+|[\ue000-\ue003]")
-_RUN_EN = re.compile(r"(?:[^\W_]|[@$])+|[\ue000-\ue003]")
+_RUN_EN = re.compile(r"(?:[^\W_]|[@$£€¥*])+|[\ue000-\ue003]")
 _CLAUSE = re.compile(r"[.!?;:,\n。！？；：，、…]")
 _JOINER = frozenset("-'’`*_~^\"" + _GLUE)
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
@@ -76,18 +76,14 @@ class View:
 @lru_cache(maxsize=1)
 def char_table() -> dict[int, str]:
     """The length-preserving fold table (built once, on first use; nothing runs at import)."""
-    import zhconv.zhconv as zc
-
     table: dict[int, str] = {}
 
     def single(s: str) -> str | None:
         return s if len(s) == 1 else None
 
-    t2s: dict[str, str] = {}
-    zc.getdict("zh-cn")
-    for k, v in zc.zhcdicts["zh2Hans"].items():
-        if len(k) == 1 and len(v) == 1:
-            t2s[k] = v
+    # zhconv's own loader leaves its data file open; read the same data directly.
+    data = json.loads(resources.files("zhconv").joinpath("zhcdict.json").read_text("utf-8"))
+    t2s = {k: v for k, v in data["zh2Hans"].items() if len(k) == 1 and len(v) == 1}
     homoglyphs = _homoglyph_table()
     ranges = [range(0x80, 0x10000), range(0x1D400, 0x1D800)]
     for r in ranges:
@@ -164,13 +160,19 @@ def zh_view(folded: str) -> View:
     return View("".join(parts), tuple(vstarts), tuple(ostarts), folded)
 
 
-def en_view(folded: str) -> View:
-    """English view: words separated by one space, clauses by `` | ``, obfuscation undone."""
-    runs = [(m.start(), m.end(), m.group()) for m in _RUN_EN.finditer(folded)]
+def en_view(folded: str, masked: tuple[str, ...] = ()) -> View:
+    """English view: words separated by one space, clauses by `` | ``, obfuscation undone.
+
+    `masked` lists words often written with letters replaced by ``*`` (f*ck, sc*mbag): a
+    masked word of the same length that fits one of them is read as that word.
+    """
+    runs = _en_runs(folded, masked)
     n = len(runs)
     singles = [len(r[2]) == 1 and r[2].isalpha() for r in runs]
-    # Spelled-out letters: a run of three or more single letters with short gaps is one word.
-    spelled = [False] * n  # spelled[i]: the gap before run i is inside such a run
+    # Spelled-out letters: a run of three or more single letters with short gaps is one word;
+    # the commonest gap is the one between letters, any other gap in the run ends a word
+    # ("p-a-y u-p" and "p a y   u p" are both "pay up").
+    spelled = [False] * n  # spelled[i]: the gap before run i is inside such a word
     i = 0
     while i < n:
         if not singles[i]:
@@ -181,8 +183,10 @@ def en_view(folded: str) -> View:
                and "\n" not in folded[runs[j][1]:runs[j + 1][0]]):
             j += 1
         if j - i >= 2:
-            for k in range(i + 1, j + 1):
-                spelled[k] = True
+            gaps = [folded[runs[k - 1][1]:runs[k][0]] for k in range(i + 1, j + 1)]
+            inner = max(gaps, key=gaps.count)
+            for k, gap in zip(range(i + 1, j + 1), gaps, strict=True):
+                spelled[k] = gap == inner
         i = j + 1
     parts: list[str] = []
     vstarts: list[int] = []
@@ -198,14 +202,43 @@ def en_view(folded: str) -> View:
                 vstarts.append(pos)
                 ostarts.append(prev_end)
                 pos += len(sep)
-        if _HAS_LEET.search(word) and _HAS_ALPHA.search(word):
-            word = word.translate(_LEET)
         vstarts.append(pos)
         ostarts.append(start)
         parts.append(word)
         pos += len(word)
         prev_end = _end
     return View("".join(parts), tuple(vstarts), tuple(ostarts), folded)
+
+
+def _en_runs(folded: str, masked: tuple[str, ...]) -> list[tuple[int, int, str]]:
+    """Word runs with leetspeak undone and masked letters filled in."""
+    runs: list[tuple[int, int, str]] = []
+    leet_words = 0
+    for m in _RUN_EN.finditer(folded):
+        word = m.group()
+        if _HAS_LEET.search(word) and _HAS_ALPHA.search(word):
+            word = word.translate(_LEET)
+            leet_words += 1
+        if "*" in word:
+            word = _unmask(word, masked)
+            if not word:
+                continue
+        runs.append((m.start(), m.end(), word))
+    if leet_words >= 2:
+        # A message written in leetspeak also writes short words as digits ("15" for "is").
+        runs = [(s, e, w.translate(_LEET) if len(w) <= 2 and w.isdigit() else w)
+                for s, e, w in runs]
+    return runs
+
+
+def _unmask(word: str, masked: tuple[str, ...]) -> str:
+    if word.strip("*"):
+        for candidate in masked:
+            if len(candidate) == len(word) and all(
+                a == "*" or a == b for a, b in zip(word, candidate, strict=True)
+            ):
+                return candidate
+    return word.replace("*", "")
 
 
 def _separator(gap: str, left: str, right: str, spelled: bool) -> str:

@@ -40,7 +40,9 @@ def read_address(uow: UnitOfWork, vault: Vault, message: Row[Any]) -> str | None
         return None  # contact persons have no e-mail on file
     row = uow.conn.execute(select(table.c[column]).where(key == record_id)).first()
     if row is None:
-        raise NotFound(f"the message's {message.audience} does not exist", message_id=message.message_id)
+        raise NotFound(
+            f"the message's {message.audience} does not exist", message_id=message.message_id
+        )
     blob = row[0]
     if blob is None:
         return None

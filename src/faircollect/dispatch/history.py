@@ -17,7 +17,12 @@ from faircollect.store.tables.dispatch import contact_history, outbox
 from faircollect.store.unit_of_work import UnitOfWork
 
 OUTCOMES: Final[tuple[str, ...]] = (
-    "connected", "no_answer", "busy", "delivered", "failed", "refused"
+    "connected",
+    "no_answer",
+    "busy",
+    "delivered",
+    "failed",
+    "refused",
 )
 
 
@@ -35,7 +40,9 @@ def add_attempt(
 ) -> int:
     """Insert one history row; returns its id."""
     if outcome not in OUTCOMES:
-        raise InputError(f"outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}", field="outcome")
+        raise InputError(
+            f"outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}", field="outcome"
+        )
     result = conn.execute(
         insert(contact_history).values(
             borrower_id=borrower_id,

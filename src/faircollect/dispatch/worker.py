@@ -167,9 +167,13 @@ class Worker:
             if self._record_sent(uow, delivery.message_id, result, action="dispatch.sent"):
                 stats.sent += 1
             else:
-                log.warning("lease on %s was lost before its outcome was recorded", delivery.message_id)
+                log.warning(
+                    "lease on %s was lost before its outcome was recorded", delivery.message_id
+                )
 
-    def _record_sent(self, uow: UnitOfWork, message_id: str, result: SendResult, *, action: str) -> bool:
+    def _record_sent(
+        self, uow: UnitOfWork, message_id: str, result: SendResult, *, action: str
+    ) -> bool:
         row = uow.conn.execute(select(outbox).where(outbox.c.message_id == message_id)).one()
         done = box.finish(
             uow.conn,
@@ -217,8 +221,13 @@ class Worker:
             if exc.transient and row.attempts < self.options.max_attempts:
                 delay = min(self.options.retry_base * 2 ** (row.attempts - 1), MAX_BACKOFF)
                 box.finish(
-                    uow.conn, row.message_id, self._id, now=now,
-                    state="pending", planned_at=now + delay, last_error=reason,
+                    uow.conn,
+                    row.message_id,
+                    self._id,
+                    now=now,
+                    state="pending",
+                    planned_at=now + delay,
+                    last_error=reason,
                 )
                 stats.retried += 1
                 return
@@ -232,7 +241,9 @@ class Worker:
     def _fail_in(
         self, uow: UnitOfWork, row: Row[Any], reason: str, now: datetime, *, state: str = "failed"
     ) -> None:
-        if not box.finish(uow.conn, row.message_id, self._id, now=now, state=state, last_error=reason):
+        if not box.finish(
+            uow.conn, row.message_id, self._id, now=now, state=state, last_error=reason
+        ):
             return
         add_attempt(
             uow.conn,
@@ -253,7 +264,9 @@ class Worker:
     def _release(self, deliveries: list[Delivery], stats: Stats) -> None:
         with self.store.transaction(ACTOR) as uow:
             for delivery in deliveries:
-                if box.finish(uow.conn, delivery.message_id, self._id, now=self._now(), state="pending"):
+                if box.finish(
+                    uow.conn, delivery.message_id, self._id, now=self._now(), state="pending"
+                ):
                     stats.released += 1
 
     def _reconcile(self) -> Stats:
@@ -267,7 +280,9 @@ class Worker:
             answer = self.channel.reconcile(row.message_id, row.idempotency_key)
             with self.store.transaction(ACTOR) as uow:
                 if answer.status == "sent" and answer.result is not None:
-                    self._record_sent(uow, row.message_id, answer.result, action="dispatch.reconciled")
+                    self._record_sent(
+                        uow, row.message_id, answer.result, action="dispatch.reconciled"
+                    )
                 elif answer.status == "not_sent":
                     box.finish(uow.conn, row.message_id, self._id, now=self._now(), state="pending")
                     uow.audit(

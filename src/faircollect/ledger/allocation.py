@@ -122,6 +122,15 @@ class Allocation:
     unallocated: Money
 
 
+def _pay(balance: InstallmentBalance, component: Component, amount: Money) -> InstallmentBalance:
+    paid = balance.paid(component) + amount
+    if component == "fees":
+        return replace(balance, paid_fees=paid)
+    if component == "interest":
+        return replace(balance, paid_interest=paid)
+    return replace(balance, paid_principal=paid)
+
+
 def allocate(
     balances: Sequence[InstallmentBalance],
     amount: Money,
@@ -139,7 +148,7 @@ def allocate(
             owed = balance.due(component) - balance.paid(component)
             take = owed if owed <= left else left
             if take.minor > 0:
-                balance = replace(balance, **{f"paid_{component}": balance.paid(component) + take})
+                balance = _pay(balance, component, take)
                 parts.append(AllocatedPart(balance.installment.number, component, take))
                 left = left - take
         result.append(balance)

@@ -33,7 +33,9 @@ class Buckets:
         if any(bound is None for _, bound in self.bands[:-1]):
             raise InputError("buckets: only the last band may be open", field="buckets")
         bounds = self.upper_bounds
-        if bounds and (bounds[0] < 0 or any(b <= a for a, b in zip(bounds, bounds[1:]))):
+        if bounds and (
+            bounds[0] < 0 or any(b <= a for a, b in zip(bounds, bounds[1:], strict=False))
+        ):
             raise InputError(
                 "buckets: upper bounds must be non-negative and increasing", field="buckets"
             )

@@ -37,9 +37,7 @@ def _check_grace(grace_days: int) -> None:
         raise InputError("grace_days: cannot be negative", field="grace_days")
 
 
-def days_past_due(
-    balances: Sequence[InstallmentBalance], as_of: date, grace_days: int = 0
-) -> int:
+def days_past_due(balances: Sequence[InstallmentBalance], as_of: date, grace_days: int = 0) -> int:
     """Days since the oldest unpaid installment fell due; 0 if none, or still within grace."""
     _check_grace(grace_days)
     unpaid = [b.installment for b in balances if b.outstanding.minor > 0]

@@ -22,17 +22,16 @@ from faircollect.errors import InputError
 
 # ISO 4217 minor units (exponent) of the currencies lenders use. Currencies not listed here
 # are refused rather than guessed: a wrong exponent scales every amount by 10 or 100.
+_TWO_PLACES = (
+    "AED ARS AUD BDT BGN BRL CAD CHF CNY COP CZK DKK EGP EUR GBP GHS HKD HUF IDR ILS INR KES "
+    "MAD MXN MYR NGN NOK NZD PEN PHP PKR PLN QAR RON RUB SAR SEK SGD THB TRY TWD UAH USD ZAR"
+)
+_NO_PLACES = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF"
+_THREE_PLACES = "BHD IQD JOD KWD LYD OMR TND"
 MINOR_UNITS: Final[dict[str, int]] = {
-    **dict.fromkeys(
-        (
-            "AED ARS AUD BDT BGN BRL CAD CHF CNY COP CZK DKK EGP EUR GBP GHS HKD HUF IDR "
-            "ILS INR KES MAD MXN MYR NGN NOK NZD PEN PHP PKR PLN QAR RON RUB SAR SEK SGD "
-            "THB TRY TWD UAH USD ZAR"
-        ).split(),
-        2,
-    ),
-    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF".split(), 0),
-    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+    code: places
+    for codes, places in ((_TWO_PLACES, 2), (_NO_PLACES, 0), (_THREE_PLACES, 3))
+    for code in codes.split()
 }
 
 # A plain decimal string: digits, an optional point and fraction, an optional leading minus.
@@ -61,10 +60,8 @@ def parse_decimal(value: object, *, field: str) -> Decimal:
 
     `field` names the input column in the error, e.g. "principal" or "amount".
     """
-    if isinstance(value, bool) or isinstance(value, float):
-        raise InputError(
-            f"{field}: give a decimal string, not a float ({value!r})", field=field
-        )
+    if isinstance(value, bool | float):
+        raise InputError(f"{field}: give a decimal string, not a float ({value!r})", field=field)
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, Decimal):

@@ -146,9 +146,7 @@ class LoanTerms:
         if self.kind not in SCHEDULE_KINDS:
             raise InputError(f"schedule: unknown kind {self.kind!r}", field="schedule")
         if self.disbursed_on is not None and self.first_due_on <= self.disbursed_on:
-            raise InputError(
-                "first_due_on: must fall after disbursed_on", field="first_due_on"
-            )
+            raise InputError("first_due_on: must fall after disbursed_on", field="first_due_on")
 
     @classmethod
     def parse(

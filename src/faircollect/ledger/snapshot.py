@@ -89,7 +89,8 @@ def _component_paid(order: AllocationOrder) -> list[pl.Expr]:
     ahead: pl.Expr = pl.lit(0, pl.Int64)
     for component in order.components:
         exprs.append(
-            (pl.col("_covered") - ahead).clip(lower_bound=0)
+            (pl.col("_covered") - ahead)
+            .clip(lower_bound=0)
             .clip(upper_bound=pl.col(component))
             .alias(f"_paid_{component}")
         )
@@ -111,9 +112,9 @@ def _clustered(installments: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             .unnest("loan_id")
             .rename({"value": "loan_id", "len": "_len"})
         )
+        new_loan = pl.col("loan_id") != pl.col("loan_id").shift()
         ordered = frame.select(
-            ((pl.col("number") > pl.col("number").shift()) | pl.col("loan_id").is_first_distinct())
-            .all()
+            ((pl.col("number") > pl.col("number").shift()) | new_loan.fill_null(True)).all()
         ).item()
         ids = runs["loan_id"]
         # Strictly increasing ids settle uniqueness cheaply; otherwise ask a hash.
@@ -122,8 +123,8 @@ def _clustered(installments: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             break
         if attempt == 0:
             frame = frame.sort("loan_id", "number")
-    duplicated = frame.select(pl.struct("loan_id", "number").is_duplicated().any()).item()
-    if duplicated:
+    if not ordered:
+        # Sorted by (loan_id, number) and still not strictly increasing: a repeated number.
         raise InputError("installments: a (loan_id, number) pair appears twice", field="number")
     runs = runs.with_row_index("_r").with_columns(
         _start=(pl.col("_len").cast(pl.Int64).cum_sum() - pl.col("_len")).cast(pl.Int64)
@@ -225,7 +226,9 @@ def snapshot(
     late = (pl.lit(day) - pl.col("_oldest")).dt.total_days().fill_null(0)
     dpd = pl.when(late > grace_days).then(late).otherwise(0).cast(pl.Int32)
     result = (
-        pl.concat([loans.lazy().select("loan_id", paid_to_date="_paid"), per_loan], how="horizontal")
+        pl.concat(
+            [loans.lazy().select("loan_id", paid_to_date="_paid"), per_loan], how="horizontal"
+        )
         .with_columns(
             unallocated=(pl.col("paid_to_date") - pl.col("_scheduled")).clip(lower_bound=0),
             days_past_due=dpd,

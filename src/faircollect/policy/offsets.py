@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
 
 import polars as pl
 
@@ -45,20 +44,22 @@ def transitions(tz_name: str, lo_s: int, hi_s: int) -> list[tuple[int, int]]:
     return out
 
 
-def offset_expr(epoch_s: pl.Expr, tz: pl.Expr, zones: list[str], lo_s: int, hi_s: int) -> pl.Expr:
-    """Offset in seconds of `epoch_s` in the zone named by `tz`, valid for [lo_s, hi_s]."""
-    chain: Any = None
-    for name in zones:
-        steps = transitions(name, lo_s, hi_s)
-        piece: pl.Expr = pl.lit(steps[0][1], dtype=pl.Int64)
-        for start, off in steps[1:]:
-            piece = pl.when(epoch_s >= start).then(pl.lit(off, dtype=pl.Int64)).otherwise(piece)
-        if len(zones) == 1:
-            return piece
-        if chain is None:
-            chain = pl.when(tz == name).then(piece)
-        else:
-            chain = chain.when(tz == name).then(piece)
-    if chain is None:
-        return pl.lit(0, dtype=pl.Int64)
-    return chain.otherwise(pl.lit(0, dtype=pl.Int64))  # type: ignore[no-any-return]
+def offsets(epoch_s: pl.Series, tz: pl.Series, lo_s: int, hi_s: int) -> pl.Series:
+    """Offset in seconds of each `epoch_s` in the zone named beside it, for [lo_s, hi_s].
+
+    All zones' transitions go into one sorted table keyed by (zone code, instant); each row
+    finds its entry by binary search.
+    """
+    codes = tz.cast(pl.Categorical).to_physical().cast(pl.Int64)
+    names = pl.DataFrame({"name": tz.cast(pl.String), "code": codes}).unique("code")
+    keys: list[int] = []
+    values: list[int] = []
+    base = lo_s - lo_s % _DAY - _DAY
+    for name, code in sorted(names.iter_rows(), key=lambda x: x[1]):
+        for start, off in transitions(name, lo_s, hi_s):
+            keys.append((code << 40) + max(start - base, 0))
+            values.append(off)
+    table_keys = pl.Series(keys, dtype=pl.Int64)
+    query = codes * (1 << 40) + (epoch_s - base).clip(lower_bound=0)
+    idx = table_keys.search_sorted(query, side="right") - 1
+    return pl.Series(values, dtype=pl.Int64).gather(idx)

@@ -18,7 +18,7 @@ from faircollect.policy import params as p
 from faircollect.policy.batch import RequestBatch
 from faircollect.policy.content_check import Linter, builtin_lint
 from faircollect.policy.kinds import blocking_findings
-from faircollect.policy.offsets import offset_expr
+from faircollect.policy.offsets import offsets
 from faircollect.policy.pack import Pack, Rule
 from faircollect.policy.params import THIRD_PARTY_KINDS
 from faircollect.policy.request import KNOWN_FLAGS, clock_seconds, zone
@@ -42,29 +42,21 @@ class _Frames:
                 zone(z)
             except ValueError as exc:
                 raise InputError(f"field borrower.timezone: {exc}", field="borrower.timezone")
-        at_us = pl.col("at").dt.epoch("us")
-        at_s = at_us.floordiv(_US)
-        lo = int(req["at"].dt.epoch("s").min()) - 2 * 86_400  # type: ignore[arg-type]
-        hi = int(req["at"].dt.epoch("s").max()) + 86_400  # type: ignore[arg-type]
-        tz = pl.col("timezone")
-        guess = pl.col("_at_s") - pl.col("sod")
-        self.r = (
-            req.select(
-                "row", "timezone", "channel", "audience", "purpose", "contact_id",
-                "template_id", "template_approved", "template_locale", "template_body",
-                at_us.alias("at"),
-                pl.col("unreachable_since").dt.epoch("us").alias("unreachable_since"),
-                at_s.alias("_at_s"),
-                offset_expr(at_s, tz, zones, lo, hi).alias("_off"),
-            )
-            .with_columns(((pl.col("_at_s") + pl.col("_off")) % 86_400).alias("sod"))
-            # Local midnight: step back by the local clock, then correct for an offset change
-            # between midnight and now (a DST switch earlier today).
-            .with_columns(
-                ((guess + pl.col("_off") - offset_expr(guess, tz, zones, lo, hi)) * _US)
-                .alias("day_start")
-            )
-        )
+        at_us = req["at"].dt.epoch("us")
+        at_s = at_us // _US
+        lo, hi = int(at_s.min()) - 2 * 86_400, int(at_s.max()) + 86_400  # type: ignore[arg-type]
+        tz = req["timezone"]
+        off = offsets(at_s, tz, lo, hi)
+        sod = (at_s + off) % 86_400
+        guess = at_s - sod
+        # Local midnight: step back by the local clock, then correct for an offset change
+        # between midnight and now (a DST switch earlier today).
+        day_start = (guess + off - offsets(guess, tz, lo, hi)) * _US
+        self.r = req.select(
+            "row", "channel", "audience", "purpose", "contact_id", "template_id",
+            "template_approved", "template_locale", "template_body",
+            pl.col("unreachable_since").dt.epoch("us"),
+        ).with_columns(at=at_us, sod=sod, day_start=day_start)
         self._history: pl.DataFrame | None = None
         self._contact: pl.DataFrame | None = None
         self._lint: tuple[pl.Series, dict[int, tuple[frozenset[str], str]]] | None = None
@@ -90,13 +82,6 @@ class _Frames:
         return frame.with_columns(self.r[c].gather(idx).alias(f"a_{c}") for c in cols)
 
     @property
-    def history(self) -> pl.DataFrame:
-        if self._history is None:
-            h = self.b.history.with_columns(pl.col("at").dt.epoch("us"))
-            self._history = self.attach(h, "at", "day_start", "audience", "contact_id")
-        return self._history
-
-    @property
     def contact(self) -> pl.DataFrame:
         """Per row: the attempt's contact person's source and refusal (null when unknown)."""
         if self._contact is None:
@@ -120,9 +105,14 @@ class _Frames:
         if self._lint is None:
             keys = ["template_body", "template_locale", "audience", "channel"]
             has = pl.col("template_body").is_not_null() & (pl.col("template_body") != "")
-            keyed = self.r.select(
-                *keys, pl.when(has).then(pl.struct(keys).hash(seed=0)).alias("_key")
+            # A cheap 64-bit key: string hashes of body and locale, mixed with the Enum codes.
+            mix = (
+                pl.col("template_body").hash(seed=1)
+                ^ pl.col("template_locale").fill_null("").hash(seed=2)
+                ^ (pl.col("audience").to_physical().cast(pl.UInt64) * 256
+                   + pl.col("channel").to_physical().cast(pl.UInt64))
             )
+            keyed = self.r.select(*keys, pl.when(has).then(mix).alias("_key"))
             uniq = keyed.filter(pl.col("_key").is_not_null()).unique(subset="_key", keep="any")
             found = {
                 k: (self.linter(body, loc or "", aud, ch), ch)
@@ -135,21 +125,44 @@ class _Frames:
         """True for rows whose template findings satisfy `test(findings, channel)`."""
         key, found = self._lint_table()
         hits = pl.Series([k for k, (f, ch) in found.items() if test(f, ch)], dtype=pl.UInt64)
-        return pl.lit(key).is_in(hits).fill_null(False)
+        return pl.lit(key).is_in(hits.implode()).fill_null(False)
 
     def prepare_caps(self, caps: list[p.CountedCap]) -> None:
-        """Count the history matching every counted cap in one grouped pass."""
+        """Count the history matching every counted cap, without hashing.
+
+        History sorted by row makes each request's entries one slice; a running sum of the
+        'counted' flags, read at the slice ends, gives every row's count at once.
+        """
+        zero = pl.repeat(0, self.n, eager=True, dtype=pl.Int64)
         if not caps or not self.b.history.height:
-            self.cap_counts = {id(c): pl.repeat(0, self.n, eager=True, dtype=pl.Int64)
-                               for c in caps}
+            self.cap_counts = {id(c): zero for c in caps}
             return
-        grouped = self.history.group_by("row").agg(
-            _cap_keep(c).sum().cast(pl.Int64).alias(f"c{i}") for i, c in enumerate(caps)
-        )
+        h = self.history
+        row = h["row"]
+        last = (row != row.shift(-1)).fill_null(True)  # the last entry of each request's slice
+        ends = row.filter(last)
         self.cap_counts = {}
-        for i, c in enumerate(caps):
-            out = pl.repeat(0, self.n, eager=True, dtype=pl.Int64)
-            self.cap_counts[id(c)] = out.scatter(grouped["row"], grouped[f"c{i}"])
+        for c in caps:
+            running = h.select(_cap_keep(c).cast(pl.Int64).cum_sum()).to_series().filter(last)
+            per_row = running.diff().fill_null(running.head(1).sum())
+            self.cap_counts[id(c)] = zero.scatter(ends, per_row)
+
+    @property
+    def history(self) -> pl.DataFrame:
+        """History sorted by row, with its attempt's columns beside it (a_*)."""
+        if self._history is None:
+            h = self.b.history
+            if not h["row"].is_sorted():
+                h = h.sort("row", maintain_order=True)
+            h = h.with_columns(pl.col("at").dt.epoch("us"))
+            self._history = self.attach(h, "at", "day_start", "audience", "contact_id")
+        return self._history
+
+    @property
+    def contact_history(self) -> pl.DataFrame:
+        """History with people other than the borrower (small), with a_at and a_contact_id."""
+        h = self.b.history.filter(pl.col("audience") != "borrower")
+        return self.attach(h.with_columns(pl.col("at").dt.epoch("us")), "at", "contact_id")
 
 
 def _applies(rule: Rule) -> pl.Expr:
@@ -236,9 +249,8 @@ def _borrower_unreachable(prm: p.BorrowerUnreachable, f: _Frames) -> pl.Expr:
 
 
 def _contact_refused(prm: p.NoParams, f: _Frames) -> pl.Expr:
-    h = f.history.filter(
-        (pl.col("contact_id") == pl.col("a_contact_id")) & (pl.col("audience") != "borrower")
-        & (pl.col("outcome") == "refused") & (pl.col("at") < pl.col("a_at"))
+    h = f.contact_history.filter(
+        (pl.col("contact_id") == pl.col("a_contact_id")) & (pl.col("outcome") == "refused") & (pl.col("at") < pl.col("a_at"))
     )
     return pl.lit(f.contact["refused"]) | pl.lit(f.mark(h["row"]))
 
@@ -248,8 +260,8 @@ def _third_party_purpose(prm: p.ThirdPartyPurpose, f: _Frames) -> pl.Expr:
 
 
 def _once_only(prm: p.OnceOnly, f: _Frames) -> pl.Expr:
-    h = f.history.filter(
-        (pl.col("contact_id") == pl.col("a_contact_id")) & (pl.col("audience") != "borrower")
+    h = f.contact_history.filter(
+        (pl.col("contact_id") == pl.col("a_contact_id"))
         & pl.col("outcome").is_in(list(prm.outcomes)) & (pl.col("at") < pl.col("a_at"))
     )
     return pl.lit(f.mark(h["row"]))

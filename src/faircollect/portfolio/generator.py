@@ -18,6 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import phonenumbers
+
 from faircollect.ledger.money import Money
 from faircollect.ledger.schedule import LoanTerms, add_months, build_schedule
 
@@ -64,6 +66,15 @@ def _cn_id(rng: random.Random, born: date) -> str:
 
 
 def _phone(rng: random.Random, jurisdiction: str) -> str:
+    """A made-up number that `phonenumbers` accepts as valid (some ranges are unallocated)."""
+    region = {"UK": "GB"}.get(jurisdiction, jurisdiction)
+    while True:
+        candidate = _phone_candidate(rng, jurisdiction)
+        if phonenumbers.is_valid_number(phonenumbers.parse(candidate, region)):
+            return candidate
+
+
+def _phone_candidate(rng: random.Random, jurisdiction: str) -> str:
     if jurisdiction == "CN":
         return f"1{rng.choice(['38', '39', '50', '58', '86', '88'])}{rng.randint(0, 99_999_999):08d}"
     if jurisdiction == "US":

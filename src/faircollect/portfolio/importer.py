@@ -17,9 +17,12 @@ from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+import polars as pl
 from sqlalchemy import bindparam, delete, insert, update
 
 from faircollect.bootstrap import App
+from faircollect.ledger.money import Money
+from faircollect.ledger.schedule_frame import schedule_frame
 from faircollect.portfolio.parse import ParsedPortfolio, Progress, parse_portfolio
 from faircollect.portfolio.records import BorrowerRecord, ContactRecord, LoanRecord
 from faircollect.portfolio.state import StoredPortfolio, load_stored
@@ -33,6 +36,7 @@ from faircollect.store.tables.foundation import (
     loans,
     payments,
 )
+from faircollect.store.bulk import insert_rows
 from faircollect.store.unit_of_work import UnitOfWork
 
 AUDIT_CHUNK = 1000
@@ -97,6 +101,31 @@ def _digest_files(files: Sequence[Path]) -> str:
 def _chunks(items: Sequence[str], size: int = AUDIT_CHUNK) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _schedules(records: list[LoanRecord]) -> list[dict[str, Any]]:
+    """Installment rows for the loans, built for all of them at once by the ledger core."""
+    frame = pl.DataFrame(
+        {
+            "loan_id": [r.loan_id for r in records],
+            "principal": [str(Money(r.principal_minor, r.currency).amount) for r in records],
+            "currency": [r.currency for r in records],
+            "annual_rate": [str(r.annual_rate) for r in records],
+            "term_months": [r.term_months for r in records],
+            "disbursed_on": [r.disbursed_on for r in records],
+            "first_due_on": [r.first_due_on for r in records],
+            "schedule": [r.schedule for r in records],
+        }
+    )
+    built = schedule_frame(frame).select(
+        "loan_id",
+        "number",
+        "due_on",
+        pl.col("principal").alias("principal_minor"),
+        pl.col("interest").alias("interest_minor"),
+        pl.col("fees").alias("fees_minor"),
+    )
+    return built.to_dicts()
 
 
 class _Writer:
@@ -178,8 +207,8 @@ class _Writer:
             else:
                 unchanged += 1
         if key_rows:
-            self.conn.execute(insert(data_keys), key_rows)
-            self.conn.execute(insert(borrowers), new_rows)
+            insert_rows(self.conn, data_keys, key_rows)
+            insert_rows(self.conn, borrowers, new_rows)
         if changed_rows:
             self.conn.execute(
                 update(borrowers).where(borrowers.c.borrower_id == bindparam("b_id")), changed_rows
@@ -218,7 +247,7 @@ class _Writer:
             else:
                 changed_rows.append({**row, "c_id": cid})
         if new_rows:
-            self.conn.execute(insert(contacts), new_rows)
+            insert_rows(self.conn, contacts, new_rows)
         if changed_rows:
             self.conn.execute(
                 update(contacts).where(contacts.c.contact_id == bindparam("c_id")), changed_rows
@@ -266,7 +295,7 @@ class _Writer:
             else:
                 unchanged += 1
         if rows:
-            self.conn.execute(insert(consent_records), rows)
+            insert_rows(self.conn, consent_records, rows)
         self.report.tally("consents", len(created), len(updated), unchanged)
         self._audit("consents", created, updated)
         self.tick("write consents", len(parsed.consents))
@@ -303,24 +332,14 @@ class _Writer:
             else:
                 changed_rows.append({**row, "l_id": loan.loan_id})
                 replaced.append(loan.loan_id)
-            schedule_rows.extend(
-                {
-                    "loan_id": loan.loan_id,
-                    "number": i.number,
-                    "due_on": i.due_on,
-                    "principal_minor": i.principal.minor,
-                    "interest_minor": i.interest.minor,
-                    "fees_minor": i.fees.minor,
-                }
-                for i in loan.installments
-            )
+            schedule_rows.append(loan)
         if new_rows:
-            self.conn.execute(insert(loans), new_rows)
+            insert_rows(self.conn, loans, new_rows)
         if changed_rows:
             self.conn.execute(update(loans).where(loans.c.loan_id == bindparam("l_id")), changed_rows)
             self.conn.execute(delete(installments).where(installments.c.loan_id.in_(replaced)))
         if schedule_rows:
-            self.conn.execute(insert(installments), schedule_rows)
+            insert_rows(self.conn, installments, _schedules(schedule_rows))
         self.report.tally("loans", len(new_rows), len(changed_rows), unchanged)
         self._audit("loans", [r["loan_id"] for r in new_rows], replaced)
         self.tick("write loans", len(records))
@@ -342,7 +361,7 @@ class _Writer:
             else:
                 changed_rows.append({**row, "p_id": p.payment_id})
         if new_rows:
-            self.conn.execute(insert(payments), new_rows)
+            insert_rows(self.conn, payments, new_rows)
         if changed_rows:
             self.conn.execute(
                 update(payments).where(payments.c.payment_id == bindparam("p_id")), changed_rows

@@ -12,7 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from faircollect.errors import InputError, RowError
-from faircollect.ledger.schedule import Installment, LoanTerms, build_schedule
+from faircollect.ledger.schedule import LoanTerms
 from faircollect.ledger.money import Money
 from faircollect.vault.phone import normalise_phone
 
@@ -221,7 +221,6 @@ class LoanRecord:
     disbursed_on: date
     first_due_on: date
     schedule: str
-    installments: tuple[Installment, ...] = field(repr=False)
     line: int = 0
 
     @classmethod
@@ -256,7 +255,6 @@ class LoanRecord:
             disbursed_on=disbursed,
             first_due_on=first_due,
             schedule=terms.kind,
-            installments=build_schedule(terms),
             line=row.line,
         )
 

@@ -39,3 +39,24 @@ def test_misaligned_subtrees_and_bad_bytes_are_refused() -> None:
         Frontier.from_bytes(3, b"\0" * 32)
     with pytest.raises(ValueError):
         Frontier.from_bytes(1, b"\0" * 31)
+
+
+@given(st.integers(0, 300), st.lists(st.integers(0, 40), max_size=6))
+def test_extending_in_batches_equals_appending_one_by_one(start: int, batches: list[int]) -> None:
+    total = start + sum(batches)
+    leaves = [merkle.leaf_hash(i.to_bytes(4, "big")) for i in range(total)]
+    one, many = Frontier(), Frontier()
+    seen_one: list[tuple[int, int, bytes]] = []
+    seen_many: list[tuple[int, int, bytes]] = []
+    for leaf in leaves[:start]:
+        seen_one += one.append(leaf, keep_from=3)
+    seen_many += many.extend(leaves[:start], keep_from=3)
+    pos = start
+    for n in batches:
+        for leaf in leaves[pos : pos + n]:
+            seen_one += one.append(leaf, keep_from=3)
+        seen_many += many.extend(leaves[pos : pos + n], keep_from=3)
+        pos += n
+        assert many.to_bytes() == one.to_bytes() and many.size == one.size
+    assert sorted(seen_many) == sorted(seen_one)
+    assert many.root() == merkle.root(leaves)

@@ -94,3 +94,40 @@ def test_masks() -> None:
     assert mask_name("Jane Doe") == "J*** D**"
     assert mask_national_id("110101199003071234") == "110***********1234"
     assert mask_email("jane.doe@example.com") == "j*******@example.com"
+
+
+# The fast path must agree with phonenumbers on everything it accepts.
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from faircollect.vault.phone import _library  # noqa: E402
+
+
+def _library_or_none(raw: str, region: str) -> str | None:
+    try:
+        return _library(raw, region)
+    except InputError:
+        return None
+
+
+_formats = st.sampled_from(["{}", "+{cc}{}", "+{cc} {}", "0{}", "({a}) {b}-{c}", "{a}-{b}-{c}"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    jurisdiction=st.sampled_from(["CN", "US", "UK"]),
+    lead=st.sampled_from(["1", "13", "138", "15", "18", "2", "20", "21", "3", "4", "5", "6", "7",
+                          "74", "77", "79", "8", "9", "0", "10", "11", "12", "17", "179"]),
+    rest=st.text(alphabet="0123456789", min_size=4, max_size=11),
+    fmt=_formats,
+)
+def test_fast_path_agrees_with_phonenumbers(jurisdiction: str, lead: str, rest: str, fmt: str) -> None:
+    national = lead + rest
+    cc = {"CN": "86", "US": "1", "UK": "44"}[jurisdiction]
+    raw = fmt.format(national, cc=cc, a=national[:3], b=national[3:6], c=national[6:])
+    region = {"UK": "GB"}.get(jurisdiction, jurisdiction)
+    expected = _library_or_none(raw, region)
+    try:
+        got: str | None = normalise_phone(raw, jurisdiction)
+    except InputError:
+        got = None
+    assert got == expected

@@ -37,9 +37,11 @@ def open_channel(
     if spec.startswith("file:"):
         from faircollect.dispatch.channels.file import FileChannel
 
-        target = spec[len("file:"):]
+        target = spec[len("file:") :]
         if not target:
-            raise ConfigError("FAIRCOLLECT_CHANNEL: file: needs a directory", field="FAIRCOLLECT_CHANNEL")
+            raise ConfigError(
+                "FAIRCOLLECT_CHANNEL: file: needs a directory", field="FAIRCOLLECT_CHANNEL"
+            )
         return FileChannel(Path(target).expanduser(), clock=clock)
     if spec.startswith("smtp://"):
         from faircollect.dispatch.channels.journal import SentKeys
@@ -49,9 +51,13 @@ def open_channel(
         try:
             port = parts.port or 25
         except ValueError as exc:
-            raise ConfigError("FAIRCOLLECT_CHANNEL: bad SMTP port", field="FAIRCOLLECT_CHANNEL") from exc
+            raise ConfigError(
+                "FAIRCOLLECT_CHANNEL: bad SMTP port", field="FAIRCOLLECT_CHANNEL"
+            ) from exc
         if not parts.hostname:
-            raise ConfigError("FAIRCOLLECT_CHANNEL: smtp:// needs a host", field="FAIRCOLLECT_CHANNEL")
+            raise ConfigError(
+                "FAIRCOLLECT_CHANNEL: smtp:// needs a host", field="FAIRCOLLECT_CHANNEL"
+            )
         return SmtpChannel(
             parts.hostname,
             port,
@@ -62,7 +68,7 @@ def open_channel(
     if spec.startswith("webhook:"):
         from faircollect.dispatch.channels.webhook import WebhookChannel
 
-        url = spec[len("webhook:"):]
+        url = spec[len("webhook:") :]
         if not url.startswith(("http://", "https://")):
             raise ConfigError(
                 "FAIRCOLLECT_CHANNEL: webhook: needs an http(s) URL", field="FAIRCOLLECT_CHANNEL"

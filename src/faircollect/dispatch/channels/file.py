@@ -87,7 +87,9 @@ class FileChannel:
             # One write call: a line is never interleaved with another writer's.
             os.write(self._fd, data)
             os.fsync(self._fd)
-            return SendResult(provider_ref=f"file:{delivery.message_id}", at=datetime.fromisoformat(sent_at))
+            return SendResult(
+                provider_ref=f"file:{delivery.message_id}", at=datetime.fromisoformat(sent_at)
+            )
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 

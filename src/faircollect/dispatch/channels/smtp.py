@@ -82,7 +82,9 @@ class SmtpChannel:
             raise PermanentSendError("no e-mail address on file for the recipient")
         known = self.journal.status(delivery.idempotency_key)
         if known is not None and known[0] == "sent":
-            return SendResult(provider_ref=known[1] or self.message_id_header(delivery), at=self._clock())
+            return SendResult(
+                provider_ref=known[1] or self.message_id_header(delivery), at=self._clock()
+            )
         if not self.journal.begin(delivery.idempotency_key):
             raise PermanentSendError("an earlier try may have reached the server; not sent again")
         at = self._clock()
@@ -92,7 +94,9 @@ class SmtpChannel:
         except OSError as exc:
             # Nothing reached the server: the key may be tried again.
             self.journal.record(delivery.idempotency_key, "rejected")
-            raise TransientSendError(f"cannot connect to the SMTP server: {type(exc).__name__}") from exc
+            raise TransientSendError(
+                f"cannot connect to the SMTP server: {type(exc).__name__}"
+            ) from exc
         try:
             with client:
                 client.send_message(mail)

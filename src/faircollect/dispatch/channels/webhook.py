@@ -111,9 +111,13 @@ class WebhookChannel:
                 problem = f"HTTP {response.status_code}"
                 continue
             if response.status_code >= 400:
-                raise PermanentSendError(f"the gateway refused the message: HTTP {response.status_code}")
+                raise PermanentSendError(
+                    f"the gateway refused the message: HTTP {response.status_code}"
+                )
             return SendResult(provider_ref=self._reference(response, delivery), at=self._clock())
-        raise TransientSendError(f"the gateway did not accept after {self.retries + 1} tries: {problem}")
+        raise TransientSendError(
+            f"the gateway did not accept after {self.retries + 1} tries: {problem}"
+        )
 
     @staticmethod
     def _reference(response: httpx.Response, delivery: Delivery) -> str:

@@ -106,7 +106,5 @@ complaint_attempts = Table(
     "complaint_attempts",
     metadata,
     Column("complaint_id", String(40), ForeignKey("complaints.complaint_id"), primary_key=True),
-    Column(
-        "history_id", Integer, ForeignKey("contact_history.history_id"), primary_key=True
-    ),
+    Column("history_id", Integer, ForeignKey("contact_history.history_id"), primary_key=True),
 )

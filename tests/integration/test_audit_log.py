@@ -1,0 +1,222 @@
+"""The stored audit log: gap-free appends, proofs from stored rows, full verification."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine, create_engine, delete, func, select, update
+
+from faircollect.audit import merkle
+from faircollect.audit.entry import AuditEntry
+from faircollect.audit.integrity import verify_log
+from faircollect.audit.log import append_entries, read_entries, read_head
+from faircollect.audit.checkpoint_store import store_checkpoint
+from faircollect.audit.tree import consistency_proof, inclusion_proof, root_at
+from faircollect.errors import InputError, NotFound
+from faircollect.store.engine import sqlite_engine
+from faircollect.store.schema import metadata
+from faircollect.store.tables.audit import (
+    audit_checkpoints,
+    audit_entries,
+    audit_head,
+    audit_nodes,
+)
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+TABLES = [audit_entries, audit_nodes, audit_head, audit_checkpoints]
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = sqlite_engine(db_url) if db_url.startswith("sqlite") else create_engine(db_url)
+    metadata.create_all(eng, tables=TABLES)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def _entries(n: int, tag: str = "t") -> list[AuditEntry]:
+    return [AuditEntry("cycle", "loan.decide", f"loan:{tag}{i}", {"i": i, "rule": "r1"})
+            for i in range(n)]
+
+
+def _fill(engine: Engine, sizes: list[int]) -> None:
+    for b, n in enumerate(sizes):
+        with engine.begin() as conn:
+            append_entries(conn, _entries(n, f"b{b}-"), now=NOW)
+
+
+def test_appends_are_gap_free_and_match_a_fresh_tree(engine: Engine) -> None:
+    rng = random.Random(7)
+    sizes = [rng.randint(1, 40) for _ in range(12)]
+    seqs: list[int] = []
+    for b, n in enumerate(sizes):
+        with engine.begin() as conn:
+            seqs += append_entries(conn, _entries(n, f"b{b}-"), now=NOW)
+    total = sum(sizes)
+    assert seqs == list(range(total))
+    with engine.connect() as conn:
+        stored = read_entries(conn, 0, total)
+        head = read_head(conn)
+        nodes = conn.execute(select(func.count()).select_from(audit_nodes)).scalar_one()
+    assert all(e.is_intact() for e in stored)
+    assert head.size == total
+    assert head.root == merkle.root([merkle.leaf_hash(e.record()) for e in stored])
+    # One cached row per perfect subtree of 16 leaves or more.
+    assert nodes == sum(total >> level for level in range(4, total.bit_length()))
+
+
+def test_a_rolled_back_transaction_leaves_no_entry(engine: Engine) -> None:
+    _fill(engine, [3])
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        append_entries(conn, _entries(5), now=NOW)
+        raise RuntimeError("the change failed")
+    with engine.begin() as conn:
+        assert append_entries(conn, _entries(1), now=NOW) == [3]
+
+
+def test_bad_input_is_refused(engine: Engine) -> None:
+    with engine.begin() as conn, pytest.raises(InputError):
+        append_entries(conn, _entries(1), now=datetime(2026, 3, 1))
+    with engine.begin() as conn, pytest.raises(InputError):
+        append_entries(conn, [("not", "an", "entry")], now=NOW)  # type: ignore[list-item]
+    with engine.begin() as conn:
+        assert append_entries(conn, [], now=NOW) == []
+
+
+def test_stored_proofs_verify_for_every_entry_and_size(engine: Engine) -> None:
+    _fill(engine, [37, 1, 90, 5, 70])
+    with engine.connect() as conn:
+        size = read_head(conn).size
+        roots = {s: root_at(conn, s) for s in range(size + 1)}
+        leaves = [e.leaf for e in read_entries(conn, 0, size)]
+        for s in (1, 17, 64, 100, size):
+            assert roots[s] == merkle.root(leaves[:s])
+            for seq in range(s):
+                proof = inclusion_proof(conn, seq, s)
+                assert merkle.verify_inclusion(leaves[seq], seq, s, proof, roots[s])
+        for old in range(size + 1):
+            proof = consistency_proof(conn, old)
+            assert merkle.verify_consistency(old, size, roots[old], roots[size], proof)
+        with pytest.raises(NotFound):
+            inclusion_proof(conn, size)
+        with pytest.raises(InputError):
+            consistency_proof(conn, 5, 3)
+
+
+def test_a_clean_log_verifies_with_its_checkpoints(engine: Engine, key: Ed25519PrivateKey) -> None:
+    with engine.begin() as conn:
+        assert verify_log(conn, key.public_key()).ok  # empty
+    _fill(engine, [50])
+    with engine.begin() as conn:
+        first = store_checkpoint(conn, key, now=NOW)
+    _fill(engine, [30, 1])
+    with engine.begin() as conn:
+        store_checkpoint(conn, key, now=NOW)
+        report = verify_log(conn, key.public_key(), kept=first)
+    assert report.ok, report.problems
+    assert (report.size, report.checkpoints) == (81, 2)
+
+
+# --- Tampering: each kind is found, with the first bad sequence number. ---
+
+
+def _tamper_and_verify(engine: Engine, key: Ed25519PrivateKey, statement: object) -> int | None:
+    _fill(engine, [40, 40, 20])  # 100 entries
+    with engine.begin() as conn:
+        store_checkpoint(conn, key, now=NOW)
+    with engine.begin() as conn:
+        conn.execute(statement)  # type: ignore[call-overload]
+    with engine.connect() as conn:
+        report = verify_log(conn, key.public_key())
+    assert not report.ok
+    return report.first_bad
+
+
+def test_an_edited_entry_is_found(engine: Engine, key: Ed25519PrivateKey) -> None:
+    stmt = update(audit_entries).where(audit_entries.c.seq == 42).values(subject="loan:other")
+    assert _tamper_and_verify(engine, key, stmt) == 42
+
+
+def test_a_deleted_entry_is_found(engine: Engine, key: Ed25519PrivateKey) -> None:
+    stmt = delete(audit_entries).where(audit_entries.c.seq == 57)
+    assert _tamper_and_verify(engine, key, stmt) == 57
+
+
+def test_swapped_entries_are_found(engine: Engine, key: Ed25519PrivateKey) -> None:
+    c = audit_entries.c
+    # Swap the sequence numbers of rows 20 and 70 (through a free value, for the key).
+    _fill(engine, [100])
+    with engine.begin() as conn:
+        store_checkpoint(conn, key, now=NOW)
+    with engine.begin() as conn:
+        conn.execute(update(audit_entries).where(c.seq == 20).values(seq=-1))
+        conn.execute(update(audit_entries).where(c.seq == 70).values(seq=20))
+        conn.execute(update(audit_entries).where(c.seq == -1).values(seq=70))
+    with engine.connect() as conn:
+        assert verify_log(conn, key.public_key()).first_bad == 20
+
+
+def test_truncation_is_found_even_when_the_head_is_rewound(
+    engine: Engine, key: Ed25519PrivateKey
+) -> None:
+    stmt = delete(audit_entries).where(audit_entries.c.seq >= 90)
+    assert _tamper_and_verify(engine, key, stmt) == 90
+    with engine.begin() as conn:  # now hide it: rewrite the head to the shorter tree
+        leaves = [e.leaf for e in read_entries(conn, 0, 90)]
+        conn.execute(update(audit_head).values(size=90, root=merkle.root(leaves)))
+        assert verify_log(conn, key.public_key()).first_bad == 90
+
+
+def test_an_edit_with_all_derived_hashes_rewritten_is_caught_by_the_checkpoint(
+    engine: Engine, key: Ed25519PrivateKey
+) -> None:
+    _fill(engine, [64])
+    with engine.begin() as conn:
+        store_checkpoint(conn, key, now=NOW)
+    _fill(engine, [36])
+    with engine.begin() as conn:
+        store_checkpoint(conn, key, now=NOW)
+    # A careful forger rewrites entry 10 and every hash derived from it, but cannot re-sign.
+    with engine.begin() as conn:
+        entries = read_entries(conn, 0, 100)
+        conn.execute(delete(audit_entries))
+        conn.execute(delete(audit_nodes))
+        conn.execute(delete(audit_head))
+        forged = [AuditEntry(e.actor, e.action, "loan:forged" if e.seq == 10 else e.subject,
+                             e.to_dict()["payload"]) for e in entries]
+        append_entries(conn, forged, now=NOW)
+    with engine.connect() as conn:
+        report = verify_log(conn, key.public_key())
+    assert not report.ok and report.first_bad == 0
+    assert "size 64" in report.problems[0].message
+
+
+def test_a_rewritten_leaf_hash_is_caught_by_the_subtree_cache(
+    engine: Engine, key: Ed25519PrivateKey
+) -> None:
+    _fill(engine, [100])
+    with engine.begin() as conn:
+        e = read_entries(conn, 33, 34)[0]
+        forged = e.__class__(e.seq, e.at, e.actor, e.action, "loan:x", e.payload_json, b"")
+        conn.execute(update(audit_entries).where(audit_entries.c.seq == 33).values(
+            subject="loan:x", leaf=merkle.leaf_hash(forged.record())))
+        report = verify_log(conn, key.public_key())
+    assert report.first_bad == 32  # the 16-entry block holding entry 33
+
+
+def test_a_forged_checkpoint_signature_is_reported(engine: Engine, key: Ed25519PrivateKey) -> None:
+    _fill(engine, [10])
+    with engine.begin() as conn:
+        store_checkpoint(conn, Ed25519PrivateKey.generate(), now=NOW)
+        report = verify_log(conn, key.public_key())
+    assert not report.ok and report.first_bad is None
+    assert "signature" in report.problems[0].message
