@@ -117,7 +117,7 @@ def consistent(old: int, new: int, old_root: bytes, new_root: bytes, proof: list
 def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
     """A signed-note verifier key `name+keyid+base64(0x01 || key)`."""
     try:
-        name, key_hex, blob_b64 = text.strip().split("+")
+        name, key_hex, blob_b64 = text.strip().split("+", 2)  # base64 may hold "+"
         blob = base64.b64decode(blob_b64, validate=True)
         if len(blob) != 33 or blob[0] != 1:
             raise ValueError("not an Ed25519 key")

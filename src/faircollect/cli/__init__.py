@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "faircollect.cli.dispatch",
     "faircollect.cli.cases",
     "faircollect.cli.templates",
+    "faircollect.cli.audit",
 )
 
 err_console = Console(stderr=True)

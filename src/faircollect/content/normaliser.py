@@ -19,7 +19,7 @@ import bisect
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -36,15 +36,8 @@ _GLUE = "\x00"  # zero-width characters: always dropped from views
 _PLACEHOLDER = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f"
 
-# A run of "word" characters: letters, digits, CJK, sentinels; in English also leet symbols.
-_RUN_ZH = re.compile(r"[^\W_]+|[\ue000-\ue003]")
-_RUN_EN = re.compile(r"(?:[^\W_]|[@$£€¥*])+|[\ue000-\ue003]")
-_CLAUSE = re.compile(r"[.!?;:,\n。！？；：，、…]")
-_JOINER = frozenset("-'’`*_~^\"" + _GLUE)
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
                        "$": "s", "8": "b"})
-_HAS_LEET = re.compile(r"[013457@$8]")
-_HAS_ALPHA = re.compile(r"[a-z]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,89 +139,79 @@ def fold(body: str, placeholder_class: Mapping[str, str]) -> str:
 
 
 def zh_view(folded: str) -> View:
-    """Chinese view: all word runs joined, so separators cannot split a term (逾.期 -> 逾期)."""
-    parts: list[str] = []
-    vstarts: list[int] = []
-    ostarts: list[int] = []
-    pos = 0
-    for m in _RUN_ZH.finditer(folded):
-        s = m.group()
-        vstarts.append(pos)
-        ostarts.append(m.start())
-        parts.append(s)
-        pos += len(s)
-    return View("".join(parts), tuple(vstarts), tuple(ostarts), folded)
+    """Chinese view: everything but word characters removed, so 逾.期 reads 逾期."""
+    return _edit(folded, _ZH_GAP, lambda m: "")
 
 
 def en_view(folded: str, masked: tuple[str, ...] = ()) -> View:
-    """English view: words separated by one space, clauses by `` | ``, obfuscation undone.
+    """English view: clause punctuation as ``|``, other separators as spaces, obfuscation undone.
 
     `masked` lists words often written with letters replaced by ``*`` (f*ck, sc*mbag): a
     masked word of the same length that fits one of them is read as that word.
     """
-    runs = _en_runs(folded, masked)
-    n = len(runs)
-    singles = [len(r[2]) == 1 and r[2].isalpha() for r in runs]
-    # Spelled-out letters: a run of three or more single letters with short gaps is one word;
-    # the commonest gap is the one between letters, any other gap in the run ends a word
-    # ("p-a-y u-p" and "p a y   u p" are both "pay up").
-    spelled = [False] * n  # spelled[i]: the gap before run i is inside such a word
-    i = 0
-    while i < n:
-        if not singles[i]:
-            i += 1
-            continue
-        j = i
-        while (j + 1 < n and singles[j + 1] and runs[j + 1][0] - runs[j][1] <= 3
-               and "\n" not in folded[runs[j][1]:runs[j + 1][0]]):
-            j += 1
-        if j - i >= 2:
-            gaps = [folded[runs[k - 1][1]:runs[k][0]] for k in range(i + 1, j + 1)]
-            inner = max(gaps, key=gaps.count)
-            for k, gap in zip(range(i + 1, j + 1), gaps, strict=True):
-                spelled[k] = gap == inner
-        i = j + 1
-    parts: list[str] = []
-    vstarts: list[int] = []
-    ostarts: list[int] = []
-    pos = 0
-    prev_end = 0
-    for idx, (start, _end, word) in enumerate(runs):
-        if idx:
-            gap = folded[prev_end:start]
-            sep = _separator(gap, runs[idx - 1][2], word, spelled[idx])
-            if sep:
-                parts.append(sep)
-                vstarts.append(pos)
-                ostarts.append(prev_end)
-                pos += len(sep)
-        vstarts.append(pos)
-        ostarts.append(start)
-        parts.append(word)
-        pos += len(word)
-        prev_end = _end
-    return View("".join(parts), tuple(vstarts), tuple(ostarts), folded)
+    text = _EN_OTHER.sub(" ", _EN_CLAUSE.sub("|", folded))  # both keep the length
+    leet_words = len(_EN_LEET_WORD.findall(text))
 
-
-def _en_runs(folded: str, masked: tuple[str, ...]) -> list[tuple[int, int, str]]:
-    """Word runs with leetspeak undone and masked letters filled in."""
-    runs: list[tuple[int, int, str]] = []
-    leet_words = 0
-    for m in _RUN_EN.finditer(folded):
+    def repl(m: re.Match[str]) -> str:
+        kind = m.lastgroup
         word = m.group()
-        if _HAS_LEET.search(word) and _HAS_ALPHA.search(word):
-            word = word.translate(_LEET)
-            leet_words += 1
-        if "*" in word:
-            word = _unmask(word, masked)
-            if not word:
-                continue
-        runs.append((m.start(), m.end(), word))
-    if leet_words >= 2:
-        # A message written in leetspeak also writes short words as digits ("15" for "is").
-        runs = [(s, e, w.translate(_LEET) if len(w) <= 2 and w.isdigit() else w)
-                for s, e, w in runs]
-    return runs
+        if kind == "masked":
+            return _unmask(word.translate(_LEET), masked)
+        if kind == "spelled":
+            return "".join(c for c in word if "a" <= c <= "z")
+        if kind == "inner" or kind == "glue":
+            return ""
+        if kind == "leet":
+            return word.translate(_LEET)
+        if kind == "digits":  # "15" for "is" in a message written in leetspeak
+            return word.translate(_LEET) if leet_words >= 2 else word
+        return " "  # a stray joiner outside a word
+
+    return _edit(text, _EN_EDITS, repl)
+
+
+def _edit(text: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> View:
+    """Apply `repl` to every match of `pattern`, keeping a map from view to `text` offsets."""
+    parts: list[str] = []
+    vstarts: list[int] = [0]
+    ostarts: list[int] = [0]
+    pos = 0  # in the view
+    last = 0  # in text
+    for m in pattern.finditer(text):
+        start, end = m.span()
+        new = repl(m)
+        if new == text[start:end]:
+            continue
+        if start > last:
+            parts.append(text[last:start])
+            pos += start - last
+        if new:
+            vstarts.append(pos)
+            ostarts.append(start)
+            parts.append(new)
+            pos += len(new)
+        vstarts.append(pos)
+        ostarts.append(end)
+        last = end
+    parts.append(text[last:])
+    return View("".join(parts), tuple(vstarts), tuple(ostarts), text)
+
+
+_ZH_GAP = re.compile(r"[^\w\ue000-\ue003]+|_+")
+_EN_EN_OTHER = re.compile(r"[^\w\ue000-\ue003|@$£€¥*'`~^\x00-]")
+_J = r"[-'`*~^_\x00]"  # characters evaders put inside words
+_W = r"[a-z0-9@$]"
+_EN_EDITS = re.compile(
+    rf"(?P<masked>(?<![a-z0-9@$*]){_W}*\*[a-z0-9@$*]*(?![a-z0-9@$*]))"
+    rf"|(?P<spelled>(?<![a-z0-9])[a-z](?P<g>[ |\-_*~^`'\x00]{{1,3}})[a-z](?:(?P=g)[a-z])*(?![a-z0-9]))"
+    rf"|(?P<inner>(?<={_W}){_J}+(?={_W}))"
+    rf"|(?P<glue>\x00+)"
+    rf"|(?P<leet>(?<![a-z0-9@$])(?=[a-z0-9@$]*[a-z])(?=[a-z@$]*[0-9@$])[a-z0-9@$]+(?![a-z0-9@$]))"
+    rf"|(?P<digits>(?<![a-z0-9@$£€¥])[0-9]{{1,2}}(?![a-z0-9]))"
+    rf"|(?P<stray>{_J})"
+)
+_EN_LEET_WORD = re.compile(
+    r"(?<![a-z0-9@$])(?=[a-z0-9@$]*[a-z])(?=[a-z@$]*[0-9@$])[a-z0-9@$]+(?![a-z0-9@$])")
 
 
 def _unmask(word: str, masked: tuple[str, ...]) -> str:
@@ -239,17 +222,3 @@ def _unmask(word: str, masked: tuple[str, ...]) -> str:
             ):
                 return candidate
     return word.replace("*", "")
-
-
-def _separator(gap: str, left: str, right: str, spelled: bool) -> str:
-    if spelled:
-        return ""
-    if all(c in _JOINER for c in gap):
-        # Inside a word (thr-eat, we'll, f*ck): join; but keep apart numbers and sentinels.
-        if left[-1].isalpha() and right[0].isalpha():
-            return ""
-        if gap == _GLUE * len(gap):
-            return ""
-    if left[-1].isdigit() and right[0].isdigit() and gap in (",", "."):
-        return ""  # 1,000.00
-    return " | " if _CLAUSE.search(gap) else " "

@@ -15,7 +15,7 @@ import polars as pl
 
 from faircollect.errors import InputError
 from faircollect.policy import params as p
-from faircollect.policy.batch import RequestBatch
+from faircollect.policy.batch import SOURCE, RequestBatch
 from faircollect.policy.content_check import Linter, builtin_lint
 from faircollect.policy.kinds import blocking_findings
 from faircollect.policy.offsets import offsets
@@ -87,7 +87,7 @@ class _Frames:
         if self._contact is None:
             k = self.attach(self.b.contacts, "contact_id")
             k = k.filter(pl.col("id") == pl.col("a_contact_id"))
-            source = pl.repeat(None, self.n, eager=True, dtype=pl.String)
+            source = pl.repeat(None, self.n, eager=True, dtype=SOURCE)
             refused = pl.repeat(False, self.n, eager=True, dtype=pl.Boolean)
             if k.height:
                 idx = k["row"]

@@ -96,8 +96,9 @@ def test_vectorised_equals_scalar(reqs: list[DecisionRequest]) -> None:
             assert row["categories"] == sorted({v.category.value for v in d.violations})
 
 
-def test_history_out_of_row_order_is_sorted_first() -> None:
-    reqs = [requests().example() for _ in range(5)]  # noqa: hypothesis example in a plain test
+@settings(max_examples=20, deadline=None)
+@given(st.lists(requests(), min_size=2, max_size=6))
+def test_history_out_of_row_order_is_sorted_first(reqs: list[DecisionRequest]) -> None:
     batch = batch_from_requests(reqs)
     shuffled = batch.history.sample(fraction=1.0, shuffle=True, seed=3)
     frame = decide_frame(type(batch)(**{**{k: getattr(batch, k) for k in (

@@ -1,0 +1,115 @@
+"""`faircollect audit ...`: checkpoints, proofs, verification and export of the audit log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import orjson
+import typer
+
+from faircollect.cli._context import settings
+from faircollect.errors import InputError, IntegrityError
+
+if TYPE_CHECKING:
+    from faircollect.audit.service import AuditService
+
+
+def _service(ctx: typer.Context) -> AuditService:
+    from faircollect.audit.service import AuditService
+    from faircollect.bootstrap import build_app
+
+    app = build_app(settings(ctx))
+    return AuditService(app.store, app.keys.signing_key("audit"))
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {what} {path}: {exc}", file=str(path)) from None
+
+
+def checkpoint(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="File to write the signed checkpoint to.")],
+) -> None:
+    """Sign the current tree head and write it as a checkpoint file a witness can keep."""
+    note = _service(ctx).checkpoint()
+    out.write_text(note, encoding="utf-8")
+    first = note.split("\n", 2)
+    typer.echo(f"checkpoint of {first[1]} entries written to {out}")
+
+
+def prove(
+    ctx: typer.Context,
+    entry: Annotated[int, typer.Argument(help="Sequence number of the entry.")],
+    size: Annotated[int | None, typer.Option(help="Tree size to prove against.")] = None,
+) -> None:
+    """Print an entry with its RFC 9162 inclusion proof (JSON)."""
+    _print_json(_service(ctx).prove(entry, size))
+
+
+def consistency(
+    ctx: typer.Context,
+    old: Annotated[int, typer.Argument(help="The older tree size.")],
+    new: Annotated[int, typer.Argument(help="The newer tree size.")],
+) -> None:
+    """Print the RFC 9162 consistency proof between two tree sizes (JSON)."""
+    _print_json(_service(ctx).consistency(old, new))
+
+
+def verify(
+    ctx: typer.Context,
+    checkpoint_file: Annotated[
+        Path | None, typer.Option("--checkpoint", help="A checkpoint kept outside the database.")
+    ] = None,
+) -> None:
+    """Recompute the whole log and check every checkpoint; exit 1 naming the first bad entry."""
+    kept = _read_text(checkpoint_file, "checkpoint") if checkpoint_file else None
+    report = _service(ctx).verify(kept)
+    for problem in report.problems:
+        typer.echo(f"problem: {problem.message}", err=True)
+    if not report.ok:
+        where = report.first_bad
+        raise IntegrityError(
+            "audit log verification failed"
+            + (f": first bad sequence number {where}" if where is not None else ""),
+            seq=where,
+        )
+    typer.echo(f"audit log OK: {report.size} entries, root {report.root.hex()}, "
+               f"{report.checkpoints} checkpoint(s) extended")
+
+
+def export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Argument(help="Bundle file to write (JSON).")],
+    first: Annotated[int, typer.Option("--from", help="First sequence number.")] = 0,
+    last: Annotated[int | None, typer.Option("--to", help="Last sequence number "
+                                             "(inclusive; default: the newest entry).")] = None,
+) -> None:
+    """Write a bundle a regulator can check with `python -m faircollect.audit.verify`."""
+    service = _service(ctx)
+    if last is None:
+        from faircollect.audit.log import read_head
+
+        with service.store.engine.connect() as conn:
+            last = read_head(conn).size - 1
+    bundle = service.export(first, last)
+    out.write_bytes(orjson.dumps(bundle))
+    typer.echo(f"{len(bundle['entries'])} entries written to {out}; check with "
+               f"`python -m faircollect.audit.verify {out}`")
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+    group.command("checkpoint")(checkpoint)
+    group.command("prove")(prove)
+    group.command("consistency")(consistency)
+    group.command("verify")(verify)
+    group.command("export")(export)
+    app.add_typer(group, name="audit")

@@ -1,0 +1,1 @@
+"""Data-subject rights: export everything held on a borrower, and erase by crypto-shredding."""

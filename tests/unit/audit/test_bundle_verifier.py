@@ -1,0 +1,177 @@
+"""The standalone bundle verifier, on bundles built in memory with the log's own code."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from faircollect.audit import checkpoint as cp
+from faircollect.audit import merkle, verify
+from faircollect.audit.entry import AuditEntry, LoggedEntry
+
+KEY = Ed25519PrivateKey.generate()
+AT = "2026-03-01T12:00:00.000000Z"
+
+
+def _bundle(size: int = 40, first: int = 5, last: int = 30, history: tuple[int, ...] = (7, 20),
+            key: Ed25519PrivateKey = KEY) -> dict[str, Any]:
+    logged = []
+    for seq in range(size):
+        e = AuditEntry("svc", "loan.update", f"loan:{seq % 7}", {"n": seq, "note": "ünï"})
+        rec = LoggedEntry(seq, AT, e.actor, e.action, e.subject, e.canonical, b"")
+        logged.append(LoggedEntry(seq, AT, e.actor, e.action, e.subject, e.canonical,
+                                  merkle.leaf_hash(rec.record())))
+    leaves = [e.leaf for e in logged]
+
+    def note(n: int) -> str:
+        return cp.sign(cp.Checkpoint(cp.DEFAULT_ORIGIN, n, merkle.root(leaves[:n]), AT), key)
+
+    return {
+        "format": verify.BUNDLE_FORMAT,
+        "verifier_key": cp.verifier_key(cp.DEFAULT_ORIGIN, key.public_key()),
+        "checkpoint": note(size),
+        "history": [{"checkpoint": note(n),
+                     "proof": [h.hex() for h in merkle.consistency_proof(n, leaves)]}
+                    for n in history],
+        "first": first, "last": last,
+        "entries": [{**e.to_dict(),
+                     "proof": [h.hex() for h in merkle.inclusion_proof(e.seq, leaves)]}
+                    for e in logged[first : last + 1]],
+    }
+
+
+def _run(bundle: dict[str, Any], tmp_path: Path, *extra: str) -> tuple[int, str, str]:
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle, ensure_ascii=False), encoding="utf-8")
+    return _main([str(path), *extra])
+
+
+def _main(argv: list[str]) -> tuple[int, str, str]:
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = verify.main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_a_clean_bundle_verifies(tmp_path: Path) -> None:
+    code, out, _ = _run(_bundle(), tmp_path)
+    assert code == 0 and out.strip().endswith("OK")
+    assert "entries 5..30: 26 verified" in out
+
+
+def test_the_log_and_the_verifier_agree_on_leaves_and_keys() -> None:
+    bundle = _bundle()
+    name, key = verify.parse_verifier_key(bundle["verifier_key"])
+    assert name == cp.DEFAULT_ORIGIN
+    head = verify.open_checkpoint(bundle["checkpoint"], name, key)
+    assert head.root == cp.open_note(bundle["checkpoint"], KEY.public_key()).root
+    for item in bundle["entries"]:
+        e = AuditEntry(item["actor"], item["action"], item["subject"], item["payload"])
+        rec = LoggedEntry(item["seq"], item["at"], e.actor, e.action, e.subject, e.canonical, b"")
+        assert verify.leaf_of(item) == merkle.leaf_hash(rec.record())
+
+
+def _edit(b: dict[str, Any]) -> None:
+    b["entries"][3]["payload"]["n"] = 999
+
+
+def _delete(b: dict[str, Any]) -> None:
+    del b["entries"][4]
+
+
+def _swap(b: dict[str, Any]) -> None:
+    e = b["entries"]
+    e[6], e[9] = e[9], e[6]
+
+
+def _swap_bodies(b: dict[str, Any]) -> None:
+    e = b["entries"]
+    for k in ("subject", "payload"):
+        e[6][k], e[9][k] = e[9][k], e[6][k]
+
+
+def _truncate(b: dict[str, Any]) -> None:
+    del b["entries"][-2:]
+
+
+@pytest.mark.parametrize(("tamper", "first_bad"), [
+    (_edit, 8), (_delete, 9), (_swap, 11), (_swap_bodies, 11), (_truncate, 29),
+])
+def test_each_kind_of_tampering_fails_with_the_first_bad_seq(
+    tamper: Any, first_bad: int, tmp_path: Path
+) -> None:
+    bundle = _bundle()
+    tamper(bundle)
+    code, _, err = _run(bundle, tmp_path)
+    assert code == 1
+    assert f"first bad sequence number: {first_bad}" in err
+
+
+def test_a_checkpoint_signed_by_another_key_fails(tmp_path: Path) -> None:
+    bundle = _bundle()
+    bundle["checkpoint"] = _bundle(key=Ed25519PrivateKey.generate())["checkpoint"]
+    code, _, err = _run(bundle, tmp_path)
+    assert code == 1 and "signature" in err
+
+
+def test_a_pinned_key_must_match(tmp_path: Path) -> None:
+    other = cp.verifier_key(cp.DEFAULT_ORIGIN, Ed25519PrivateKey.generate().public_key())
+    assert _run(_bundle(), tmp_path, "--key", other)[0] == 1
+    mine = cp.verifier_key(cp.DEFAULT_ORIGIN, KEY.public_key())
+    assert _run(_bundle(), tmp_path, "--key", mine)[0] == 0
+
+
+def test_a_rewritten_history_fails(tmp_path: Path) -> None:
+    bundle = _bundle()
+    forged = copy.deepcopy(bundle["history"][0])
+    forged["proof"][0] = "00" * 32
+    bundle["history"][0] = forged
+    code, _, err = _run(bundle, tmp_path)
+    assert code == 1 and "size 7" in err
+
+
+def test_a_kept_checkpoint_is_checked_against_the_history(tmp_path: Path) -> None:
+    bundle = _bundle()
+    kept = tmp_path / "kept.note"
+    kept.write_text(bundle["history"][1]["checkpoint"], encoding="utf-8")
+    assert _run(bundle, tmp_path, "--checkpoint", str(kept))[0] == 0
+    kept.write_text(_bundle(size=20, history=(), first=0, last=3)["checkpoint"].replace(
+        "\n20\n", "\n21\n"), encoding="utf-8")
+    assert _run(bundle, tmp_path, "--checkpoint", str(kept))[0] == 1
+
+
+@pytest.mark.parametrize("garbage", ["[]", "{}", "not json", '{"format": "other"}'])
+def test_an_unreadable_bundle_exits_2(garbage: str, tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    path.write_text(garbage, encoding="utf-8")
+    assert _main([str(path)])[0] == 2
+    assert _main([str(tmp_path / "missing.json")])[0] == 2
+
+
+def test_the_verifier_runs_alone_outside_the_package(tmp_path: Path) -> None:
+    # Copied out and run in isolated mode: only the standard library and cryptography.
+    shutil.copy(verify.__file__, tmp_path / "verify_bundle.py")
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(_bundle()), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-I", str(tmp_path / "verify_bundle.py"), str(path)],
+                          capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert done.returncode == 0, done.stderr
+    probe = ("import sys, runpy; sys.argv=['v', %r]; "
+             "import faircollect.audit.verify as v; "
+             "print(sorted(m for m in sys.modules if m.startswith('faircollect')))") % str(path)
+    mods = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True).stdout
+    assert set(ast.literal_eval(mods)) <= {"faircollect", "faircollect.errors", "faircollect.audit",
+                               "faircollect.audit.verify"}
