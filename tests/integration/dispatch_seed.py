@@ -85,26 +85,43 @@ def seed_loan(
     with app.store.transaction("test") as uow:
         uow.conn.execute(
             insert(loans).values(
-                loan_id=loan_id, borrower_id=borrower_id, currency="GBP",
-                principal_minor=principal_minor * months, annual_rate="0.1", term_months=months,
-                disbursed_on=first_due - timedelta(days=30), first_due_on=first_due,
-                schedule="equal_principal", row_digest="x", created_at=T0, updated_at=T0,
+                loan_id=loan_id,
+                borrower_id=borrower_id,
+                currency="GBP",
+                principal_minor=principal_minor * months,
+                annual_rate="0.1",
+                term_months=months,
+                disbursed_on=first_due - timedelta(days=30),
+                first_due_on=first_due,
+                schedule="equal_principal",
+                row_digest="x",
+                created_at=T0,
+                updated_at=T0,
             )
         )
         uow.conn.execute(
             insert(installments),
             [
-                {"loan_id": loan_id, "number": n, "due_on": add_months(first_due, n - 1),
-                 "principal_minor": principal_minor, "interest_minor": interest_minor,
-                 "fees_minor": fees_minor}
+                {
+                    "loan_id": loan_id,
+                    "number": n,
+                    "due_on": add_months(first_due, n - 1),
+                    "principal_minor": principal_minor,
+                    "interest_minor": interest_minor,
+                    "fees_minor": fees_minor,
+                }
                 for n in range(1, months + 1)
             ],
         )
         for i, (on, minor) in enumerate(paid or []):
             uow.conn.execute(
                 insert(payments).values(
-                    payment_id=f"{loan_id}-p{i}", loan_id=loan_id, paid_on=on,
-                    amount_minor=minor, row_digest="x", created_at=T0,
+                    payment_id=f"{loan_id}-p{i}",
+                    loan_id=loan_id,
+                    paid_on=on,
+                    amount_minor=minor,
+                    row_digest="x",
+                    created_at=T0,
                 )
             )
 

@@ -11,10 +11,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, delete, func, select, update
 
 from faircollect.audit import merkle
+from faircollect.audit.checkpoint_store import store_checkpoint
 from faircollect.audit.entry import AuditEntry
 from faircollect.audit.integrity import verify_log
 from faircollect.audit.log import append_entries, read_entries, read_head
-from faircollect.audit.checkpoint_store import store_checkpoint
 from faircollect.audit.tree import consistency_proof, inclusion_proof, root_at
 from faircollect.errors import InputError, NotFound
 from faircollect.store.engine import sqlite_engine

@@ -75,13 +75,17 @@ def test_bad_promise_is_refused_and_changes_nothing(cli: Any, app: Any, args: An
 
 
 def test_promise_in_the_past_is_refused(cli: Any) -> None:
-    code, err = cli("case", "promise", "b-1", "--loan", "l-1", "--amount", "1", "--due", "2020-01-01")
+    code, err = cli(
+        "case", "promise", "b-1", "--loan", "l-1", "--amount", "1", "--due", "2020-01-01"
+    )
     assert code == 2 and "due_on" in err
 
 
 def test_plan_reschedules_arrears_and_waives_fees(cli: Any, app: Any) -> None:
     first = (date.today() + timedelta(days=10)).isoformat()
-    code, out = cli("case", "plan", "b-1", "--loan", "l-1", "--installments", "4", "--first-due", first)
+    code, out = cli(
+        "case", "plan", "b-1", "--loan", "l-1", "--installments", "4", "--first-due", first
+    )
     assert code == 0
     plan = _state(app)["plan"]
     # Six installments of 100.00 + 10.00 interest + 5.00 fees are all overdue today.
@@ -90,7 +94,9 @@ def test_plan_reschedules_arrears_and_waives_fees(cli: Any, app: Any) -> None:
     with app.store.read() as conn:
         assert len(conn.execute(select(plan_installments)).all()) == 4
     assert audit_actions(app, "borrower:b-1") == ["case.plan"]
-    code, err = cli("case", "plan", "b-1", "--loan", "l-1", "--installments", "4", "--first-due", first)
+    code, err = cli(
+        "case", "plan", "b-1", "--loan", "l-1", "--installments", "4", "--first-due", first
+    )
     assert code == 2 and "already" in err  # one plan per loan
 
 
@@ -116,7 +122,10 @@ def test_dispute_open_hold_resolve_and_the_borrower_is_told(
     assert _state(app)["holds"] == []
     with app.store.read() as conn:
         notices = conn.execute(select(outbox.c.notice_kind, outbox.c.channel)).all()
-    assert sorted(notices) == [("dispute_acknowledgement", "letter"), ("dispute_resolution", "letter")]
+    assert sorted(notices) == [
+        ("dispute_acknowledgement", "letter"),
+        ("dispute_resolution", "letter"),
+    ]
     # Once dispatched, the notices show in the case state the planner reads.
     channel = FileChannel(tmp_path / "out")
     try:
@@ -143,14 +152,30 @@ def test_complaint_links_earlier_attempts_and_closes_with_root_cause(cli: Any, a
     now = datetime.now(UTC)
     with app.store.transaction("test") as uow:
         for days, contact in ((40, None), (5, None), (2, "c-1")):
-            add_attempt(uow.conn, borrower_id="b-1", contact_id=contact, channel="call",
-                        audience="designated_contact" if contact else "borrower",
-                        at=now - timedelta(days=days), outcome="connected")
+            add_attempt(
+                uow.conn,
+                borrower_id="b-1",
+                contact_id=contact,
+                channel="call",
+                audience="designated_contact" if contact else "borrower",
+                at=now - timedelta(days=days),
+                outcome="connected",
+            )
     code, out = cli("case", "complaint", "open", "b-1", "--category", "contact_frequency")
     assert code == 0
     borrower_complaint = out["complaint_id"]
-    code, out = cli("case", "complaint", "open", "b-1", "--from", "third_party", "--contact",
-                    "c-1", "--category", "third_party_contact")
+    code, out = cli(
+        "case",
+        "complaint",
+        "open",
+        "b-1",
+        "--from",
+        "third_party",
+        "--contact",
+        "c-1",
+        "--category",
+        "third_party_contact",
+    )
     assert code == 0
     with app.store.transaction("test") as uow:
         from faircollect.cases.complaints import linked_attempts
@@ -159,11 +184,17 @@ def test_complaint_links_earlier_attempts_and_closes_with_root_cause(cli: Any, a
         assert len(linked_attempts(uow, out["complaint_id"])) == 1  # only the contact's
     open_ = _state(app)["complaints_open"]
     assert len(open_) == 2 and open_[0]["sla_due_at"] > now + timedelta(days=55)  # UK: 8 weeks
-    code, _ = cli("case", "complaint", "close", borrower_complaint, "--root-cause", "playbook_design")
+    code, _ = cli(
+        "case", "complaint", "close", borrower_complaint, "--root-cause", "playbook_design"
+    )
     assert code == 0 and len(_state(app)["complaints_open"]) == 1
-    code, err = cli("case", "complaint", "close", borrower_complaint, "--root-cause", "playbook_design")
+    code, err = cli(
+        "case", "complaint", "close", borrower_complaint, "--root-cause", "playbook_design"
+    )
     assert code == 2
-    code, err = cli("case", "complaint", "open", "b-1", "--from", "third_party", "--category", "tone")
+    code, err = cli(
+        "case", "complaint", "open", "b-1", "--from", "third_party", "--category", "tone"
+    )
     assert code == 2 and "contact_id" in err
 
 

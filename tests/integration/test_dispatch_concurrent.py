@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,19 +35,13 @@ class CountingChannel:
         time.sleep(0.005)  # long enough for the other worker to claim meanwhile
         with self.lock:
             self.log.append((delivery.message_id, self.worker))
-        return SendResult(provider_ref=delivery.message_id, at=delivery_time())
+        return SendResult(provider_ref=delivery.message_id, at=datetime.now(UTC))
 
     def reconcile(self, message_id: str, idempotency_key: str) -> Reconciliation:
         return Reconciliation("not_sent")
 
     def close(self) -> None:
         pass
-
-
-def delivery_time() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
 
 
 @pytest.mark.postgres
@@ -65,8 +59,12 @@ def test_two_workers_share_the_outbox_without_overlap(pg_url: str, tmp_path: Pat
 
         def work(name: str) -> None:
             channel = CountingChannel(log, lock, name)
-            worker = Worker(app.store, app.vault, channel,
-                            WorkerOptions(worker_id=name, batch=5, poll_interval=0.01))
+            worker = Worker(
+                app.store,
+                app.vault,
+                channel,
+                WorkerOptions(worker_id=name, batch=5, poll_interval=0.01),
+            )
             start.wait()
             stats[name] = worker.run(until_empty=True)
 

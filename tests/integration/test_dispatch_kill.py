@@ -38,9 +38,17 @@ def test_killed_worker_sends_nothing_twice(app: Any, settings: Any, tmp_path: Pa
     out = tmp_path / "out"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE), *sys.path]))
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "dispatch_slow_worker.py"), settings.database_url.value,
-         str(settings.home), str(out), str(LEASE)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            str(HERE / "dispatch_slow_worker.py"),
+            settings.database_url.value,
+            str(settings.home),
+            str(out),
+            str(LEASE),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60

@@ -85,8 +85,15 @@ def test_worker_sends_each_message_once_and_records_history(clocked: Any, tmp_pa
     lines = _lines(tmp_path / "out" / "messages.jsonl")
     assert sorted(x["message_id"] for x in lines) == sorted(ids)
     assert set(lines[0]) == {
-        "message_id", "borrower_id", "audience", "contact_id", "channel", "template_id",
-        "purpose", "sent_at", "body",
+        "message_id",
+        "borrower_id",
+        "audience",
+        "contact_id",
+        "channel",
+        "template_id",
+        "purpose",
+        "sent_at",
+        "body",
     }
     assert lines[0]["sent_at"].endswith("+00:00") and "Ada" in lines[0]["body"]
     with clocked.store.read() as conn:
@@ -180,8 +187,14 @@ def test_expired_claim_is_reconciled_not_resent_blindly(
     with clocked.store.transaction("test") as uow:  # a worker that claimed, then died
         from faircollect.dispatch.outbox import claim_due
 
-        assert len(claim_due(uow, "dead-worker", now=clocked.store.clock(), limit=5,
-                             lease=options.lease)) == 1
+        assert (
+            len(
+                claim_due(
+                    uow, "dead-worker", now=clocked.store.clock(), limit=5, lease=options.lease
+                )
+            )
+            == 1
+        )
     channel = ScriptedChannel([], reconcile=answer)
     worker = Worker(clocked.store, clocked.vault, channel, WorkerOptions(worker_id="w2"))
     assert worker.run(until_empty=True).sent == 0  # lease still running: hands off

@@ -62,8 +62,18 @@ def test_email_reaches_a_real_smtp_server_once(
         # Even if the outbox were to hand a key over again, the journal stops a second send.
         from faircollect.dispatch.message import Delivery
 
-        again = Delivery(ids[0], "test:b-1:0", "b-1", "borrower", None, "email", "t", "reminder",
-                         body="x", address="ada@example.test")
+        again = Delivery(
+            ids[0],
+            "test:b-1:0",
+            "b-1",
+            "borrower",
+            None,
+            "email",
+            "t",
+            "reminder",
+            body="x",
+            address="ada@example.test",
+        )
         channel.send(again)
     finally:
         channel.close()
@@ -82,8 +92,9 @@ def test_smtp_refuses_non_email_and_unreachable_server_is_retried(
 ) -> None:
     seed_borrower(app)
     enqueue_many(app, 1, channel="sms", planned_at=app.store.clock())
-    enqueue_many(app, 1, "b-1", channel="email", planned_at=app.store.clock(),
-                 idempotency_key="mail-1")
+    enqueue_many(
+        app, 1, "b-1", channel="email", planned_at=app.store.clock(), idempotency_key="mail-1"
+    )
     channel = open_channel("smtp://127.0.0.1:9", home=settings.home)  # nothing listens on 9
     try:
         stats = _worker(app, channel).run(once=True)

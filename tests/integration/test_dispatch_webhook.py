@@ -111,9 +111,7 @@ def test_signed_sms_is_retried_on_503_and_accepted_once(
         assert counts(conn) == {"sent": 2}
 
 
-def test_wrong_secret_is_refused_and_not_retried(
-    app: Any, gateway: tuple[Gateway, str]
-) -> None:
+def test_wrong_secret_is_refused_and_not_retried(app: Any, gateway: tuple[Gateway, str]) -> None:
     state, url = gateway
     seed_borrower(app)
     enqueue_many(app, 1, planned_at=app.store.clock())
@@ -128,8 +126,9 @@ def test_wrong_secret_is_refused_and_not_retried(
 def test_gateway_down_gives_up_for_now_and_retries_later(app: Any) -> None:
     seed_borrower(app)
     enqueue_many(app, 1, planned_at=app.store.clock())
-    channel = WebhookChannel("http://127.0.0.1:9/sms", Secret(SECRET), retries=2,
-                             sleep=lambda _s: None)
+    channel = WebhookChannel(
+        "http://127.0.0.1:9/sms", Secret(SECRET), retries=2, sleep=lambda _s: None
+    )
     try:
         assert Worker(app.store, app.vault, channel).run(once=True).retried == 1
     finally:

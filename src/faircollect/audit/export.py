@@ -50,8 +50,8 @@ def build_bundle(conn: Connection, key: Ed25519PrivateKey, *, first: int, last: 
     for size, old_note in conn.execute(
         select(c.size, c.note).where(c.size < head.size).order_by(c.size)
     ):
-        proof = hash_ranges(conn, merkle.consistency_ranges(int(size), head.size))
-        history.append({"checkpoint": old_note, "proof": [h.hex() for h in proof]})
+        hashes_c = hash_ranges(conn, merkle.consistency_ranges(int(size), head.size))
+        history.append({"checkpoint": old_note, "proof": [h.hex() for h in hashes_c]})
     return {
         "format": BUNDLE_FORMAT,
         "verifier_key": cp.verifier_key(origin, key.public_key()),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, select
@@ -148,7 +149,7 @@ def _scan_entries(conn: Connection, scan: _Scan, targets: Sequence[int]) -> None
                                      f" but later entries exist (from {stray[0]})"))
 
 
-def _check_chunk(conn: Connection, scan: _Scan, base: int, rows: Sequence[Sequence[object]],
+def _check_chunk(conn: Connection, scan: _Scan, base: int, rows: Sequence[Sequence[Any]],
                  targets: Sequence[int]) -> bool:
     """Verify one aligned chunk of entries; False once a problem has been recorded."""
     n = len(rows)

@@ -95,7 +95,8 @@ def _lock_head(conn: Connection) -> Head:
     row = conn.execute(query).one_or_none()
     if row is None:
         # Databases built with metadata.create_all (not the migration) start without it.
-        conn.execute(insert_ignore(conn, audit_head).values(id=1, size=0, root=EMPTY_ROOT, frontier=b""))
+        fresh = {"id": 1, "size": 0, "root": EMPTY_ROOT, "frontier": b""}
+        conn.execute(insert_ignore(conn, audit_head).values(**fresh))
         row = conn.execute(query).one()
     return Head(int(row.size), bytes(row.root), bytes(row.frontier))
 

@@ -80,8 +80,10 @@ class AuditService:
         with self.store.engine.connect() as conn:
             return verify_log(conn, self._key.public_key(), origin=self.origin, kept=kept)
 
-    def export(self, first: int, last: int) -> dict[str, Any]:
-        """A self-verifying bundle of entries first..last (inclusive)."""
+    def export(self, first: int, last: int | None = None) -> dict[str, Any]:
+        """A self-verifying bundle of entries first..last (inclusive; default: the newest)."""
         with self.store.engine.begin() as conn:
+            if last is None:
+                last = read_head(conn).size - 1
             return build_bundle(conn, self._key, first=first, last=last,
                                 now=self.store.clock(), origin=self.origin)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Final, Literal
 
 from sqlalchemy import insert, select
@@ -169,8 +168,3 @@ def create_plan(
         },
     )
     return plan_id
-
-
-def as_decimal(minor: int, currency: str) -> Decimal:
-    """Minor units shown as an amount of `currency`."""
-    return Money(minor, currency).amount

@@ -26,6 +26,9 @@ COMMAND_MODULES = (
     "faircollect.cli.cases",
     "faircollect.cli.templates",
     "faircollect.cli.audit",
+    "faircollect.cli.consent", "faircollect.cli.keys",
+    "faircollect.cli.subject", "faircollect.cli.retention",
+    "faircollect.cli.policy",
 )
 
 err_console = Console(stderr=True)

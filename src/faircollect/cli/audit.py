@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,12 +17,16 @@ if TYPE_CHECKING:
     from faircollect.audit.service import AuditService
 
 
-def _service(ctx: typer.Context) -> AuditService:
+@contextmanager
+def _service(ctx: typer.Context) -> Iterator[AuditService]:
     from faircollect.audit.service import AuditService
     from faircollect.bootstrap import build_app
 
     app = build_app(settings(ctx))
-    return AuditService(app.store, app.keys.signing_key("audit"))
+    try:
+        yield AuditService(app.store, app.keys.signing_key("audit"))
+    finally:
+        app.store.dispose()
 
 
 def _print_json(value: Any) -> None:
@@ -39,7 +45,8 @@ def checkpoint(
     out: Annotated[Path, typer.Option("--out", help="File to write the signed checkpoint to.")],
 ) -> None:
     """Sign the current tree head and write it as a checkpoint file a witness can keep."""
-    note = _service(ctx).checkpoint()
+    with _service(ctx) as service:
+        note = service.checkpoint()
     out.write_text(note, encoding="utf-8")
     first = note.split("\n", 2)
     typer.echo(f"checkpoint of {first[1]} entries written to {out}")
@@ -51,7 +58,8 @@ def prove(
     size: Annotated[int | None, typer.Option(help="Tree size to prove against.")] = None,
 ) -> None:
     """Print an entry with its RFC 9162 inclusion proof (JSON)."""
-    _print_json(_service(ctx).prove(entry, size))
+    with _service(ctx) as service:
+        _print_json(service.prove(entry, size))
 
 
 def consistency(
@@ -60,7 +68,8 @@ def consistency(
     new: Annotated[int, typer.Argument(help="The newer tree size.")],
 ) -> None:
     """Print the RFC 9162 consistency proof between two tree sizes (JSON)."""
-    _print_json(_service(ctx).consistency(old, new))
+    with _service(ctx) as service:
+        _print_json(service.consistency(old, new))
 
 
 def verify(
@@ -71,7 +80,8 @@ def verify(
 ) -> None:
     """Recompute the whole log and check every checkpoint; exit 1 naming the first bad entry."""
     kept = _read_text(checkpoint_file, "checkpoint") if checkpoint_file else None
-    report = _service(ctx).verify(kept)
+    with _service(ctx) as service:
+        report = service.verify(kept)
     for problem in report.problems:
         typer.echo(f"problem: {problem.message}", err=True)
     if not report.ok:
@@ -93,13 +103,8 @@ def export(
                                              "(inclusive; default: the newest entry).")] = None,
 ) -> None:
     """Write a bundle a regulator can check with `python -m faircollect.audit.verify`."""
-    service = _service(ctx)
-    if last is None:
-        from faircollect.audit.log import read_head
-
-        with service.store.engine.connect() as conn:
-            last = read_head(conn).size - 1
-    bundle = service.export(first, last)
+    with _service(ctx) as service:
+        bundle = service.export(first, last)
     out.write_bytes(orjson.dumps(bundle))
     typer.echo(f"{len(bundle['entries'])} entries written to {out}; check with "
                f"`python -m faircollect.audit.verify {out}`")

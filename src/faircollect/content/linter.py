@@ -34,20 +34,19 @@ def lint(
     view = zh_view(folded) if locale == "zh-CN" else en_view(folded, lexicon.masked_words)
     text = view.text
     findings: list[Finding] = []
-    if lexicon.any_hit.search(text) is not None:
-        for rule in lexicon.rules:
-            if audience not in rule.audiences:
+    for rule in lexicon.rules:
+        if audience not in rule.audiences or rule.prefilter.search(text) is None:
+            continue
+        last_end = -1
+        for m in rule.pattern.finditer(text):
+            start, end = m.span()
+            if start == end or start < last_end or rule.negated(text, start):
                 continue
-            last_end = -1
-            for m in rule.pattern.finditer(text):
-                start, end = m.span()
-                if start == end or start < last_end or rule.negated(text, start):
-                    continue
-                last_end = end
-                findings.append(Finding(
-                    category=rule.category, rule=rule.id, span=view.to_original(start, end),
-                    message=rule.message, citation=rule.citation,
-                ))
+            last_end = end
+            findings.append(Finding(
+                category=rule.category, rule=rule.id, span=view.to_original(start, end),
+                message=rule.message, citation=rule.citation,
+            ))
     if _needs_opt_out(lexicon, channel, require_opt_out) and not lexicon.opt_out.pattern.search(
         text
     ):

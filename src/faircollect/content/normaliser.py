@@ -42,28 +42,38 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """Normalised text of one body and the map from its indices back to the original."""
+    """Normalised text of one body and the map from its indices back to the original.
+
+    The view is the folded body with some stretches replaced; `_vstarts[k]` is where stretch
+    k starts in the view, `_ostarts[k]` where it starts in the folded body (same offsets as the
+    original) and `_olens[k]`/`_vlens[k]` its lengths there and here (-1: unchanged stretch).
+    """
 
     text: str
-    _view_starts: tuple[int, ...]
-    _orig_starts: tuple[int, ...]
+    _vstarts: tuple[int, ...]
+    _ostarts: tuple[int, ...]
+    _olens: tuple[int, ...]
     _folded: str
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of the view to a span of the original body."""
-        o_start = self._orig(start)
-        o_end = self._orig(max(start, end - 1)) + 1
+        o_start = self._orig(start, is_end=False)
+        o_end = max(o_start + 1, self._orig(max(start, end - 1), is_end=True))
         folded = self._folded
         n = len(folded)
         while o_end < n and folded[o_end] == _PAD:  # a sentinel stands for its whole placeholder
             o_end += 1
         return o_start, o_end
 
-    def _orig(self, i: int) -> int:
-        k = bisect.bisect_right(self._view_starts, i) - 1
+    def _orig(self, i: int, *, is_end: bool) -> int:
+        k = bisect.bisect_right(self._vstarts, i) - 1
         if k < 0:
             return 0
-        return self._orig_starts[k] + (i - self._view_starts[k])
+        olen = self._olens[k]
+        if olen < 0:  # unchanged: offsets carry over one to one
+            return self._ostarts[k] + (i - self._vstarts[k]) + (1 if is_end else 0)
+        # a replaced stretch (t h r e a t -> threat) maps to the whole of what it replaced
+        return self._ostarts[k] + (olen if is_end else 0)
 
 
 @lru_cache(maxsize=1)
@@ -140,7 +150,7 @@ def fold(body: str, placeholder_class: Mapping[str, str]) -> str:
 
 def zh_view(folded: str) -> View:
     """Chinese view: everything but word characters removed, so 逾.期 reads 逾期."""
-    return _edit(folded, _ZH_GAP, lambda m: "")
+    return _edit(folded, _ZH_GAP, lambda m: "", folded)
 
 
 def en_view(folded: str, masked: tuple[str, ...] = ()) -> View:
@@ -150,31 +160,73 @@ def en_view(folded: str, masked: tuple[str, ...] = ()) -> View:
     masked word of the same length that fits one of them is read as that word.
     """
     text = _EN_OTHER.sub(" ", _EN_CLAUSE.sub("|", folded))  # both keep the length
-    leet_words = len(_EN_LEET_WORD.findall(text))
+    # Only the edits this text can need go into the pattern: most messages need one or two.
+    needed = (
+        "*" in text,
+        _SPELLED_HINT.search(text) is not None,
+        _JOINER_HINT.search(text) is not None,
+        _DIGIT_HINT.search(text) is not None,
+    )
+    if not any(needed):
+        return View(text, (0,), (0,), (-1,), folded)
+    leet_words = len(_EN_LEET_WORD.findall(text)) if needed[3] else 0
 
     def repl(m: re.Match[str]) -> str:
         kind = m.lastgroup
         word = m.group()
         if kind == "masked":
             return _unmask(word.translate(_LEET), masked)
-        if kind == "spelled":
+        if kind == "spelled" or kind == "spelled2":
             return "".join(c for c in word if "a" <= c <= "z")
-        if kind == "inner" or kind == "glue":
-            return ""
+        if kind == "joiners":
+            if word.strip("\x00\x01") == "":
+                return ""
+            start, end = m.span()
+            inside = (start > 0 and end < len(text) and text[start - 1] in _WORDISH
+                      and text[end] in _WORDISH)
+            return "" if inside else " "  # thr-eat, we'll: one word; a stray mark: a space
         if kind == "leet":
             return word.translate(_LEET)
         if kind == "digits":  # "15" for "is" in a message written in leetspeak
             return word.translate(_LEET) if leet_words >= 2 else word
-        return " "  # a stray joiner outside a word
+        return word
 
-    return _edit(text, _EN_EDITS, repl)
+    return _edit(text, _en_edits(needed), repl, folded)
 
 
-def _edit(text: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> View:
-    """Apply `repl` to every match of `pattern`, keeping a map from view to `text` offsets."""
+@lru_cache(maxsize=16)
+def _en_edits(needed: tuple[bool, bool, bool, bool]) -> re.Pattern[str]:
+    masked, spelled, joiners, digits = needed
+    alts = []
+    if masked:
+        alts.append(r"(?P<masked>(?<![a-z0-9@$*])[a-z0-9@$]*\*[a-z0-9@$*]*(?![a-z0-9@$*]))")
+    if spelled:
+        # letters with the same non-space mark between them (j.a.i.l, p-a-y): two or more;
+        # letters with spaces (t h r e a t): three or more, or two before a wider gap or the end
+        alts.append(r"(?P<spelled>(?<![a-z0-9])[a-z](?P<g>[|\-_*~^`\x00][ |\-_*~^`\x00]{0,2})"
+                    r"[a-z'](?:(?P=g)[a-z'])*(?![a-z0-9]))")
+        alts.append(r"(?P<spelled2>(?<![a-z0-9])[a-z](?P<s>[ ]{1,2})[a-z']"
+                    r"(?:(?:(?P=s)[a-z'])+(?![a-z0-9])|(?=(?P=s)[ ])|(?=[-'`~^_][a-z](?:[ ]|$))|(?=[ ]*(?:\|(?![a-z])|$))))")
+    if joiners or masked:
+        alts.append(r"(?P<joiners>[-'`*~^_\x00\x01]+)")
+    if digits:
+        alts.append(r"(?P<leet>(?<![a-z0-9@$])(?=[a-z0-9@$]*[a-z])(?=[a-z@$]*[0-9@$])"
+                    r"[a-z0-9@$]+(?![a-z0-9@$]))")
+        alts.append(r"(?P<digits>(?<![a-z0-9@$£€¥])[0-9]{1,2}(?![a-z0-9]))")
+    return re.compile("|".join(alts))
+
+
+def _edit(
+    text: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], folded: str
+) -> View:
+    """Apply `repl` to every match of `pattern`, keeping a map from view to `text` offsets.
+
+    `text` has the length of `folded` (the body after `fold`), so offsets carry over.
+    """
     parts: list[str] = []
     vstarts: list[int] = [0]
     ostarts: list[int] = [0]
+    olens: list[int] = [-1]
     pos = 0  # in the view
     last = 0  # in text
     for m in pattern.finditer(text):
@@ -188,28 +240,24 @@ def _edit(text: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], s
         if new:
             vstarts.append(pos)
             ostarts.append(start)
+            olens.append(end - start)
             parts.append(new)
             pos += len(new)
         vstarts.append(pos)
         ostarts.append(end)
+        olens.append(-1)
         last = end
     parts.append(text[last:])
-    return View("".join(parts), tuple(vstarts), tuple(ostarts), text)
+    return View("".join(parts), tuple(vstarts), tuple(ostarts), tuple(olens), folded)
 
 
 _ZH_GAP = re.compile(r"[^\w\ue000-\ue003]+|_+")
-_EN_EN_OTHER = re.compile(r"[^\w\ue000-\ue003|@$£€¥*'`~^\x00-]")
-_J = r"[-'`*~^_\x00]"  # characters evaders put inside words
-_W = r"[a-z0-9@$]"
-_EN_EDITS = re.compile(
-    rf"(?P<masked>(?<![a-z0-9@$*]){_W}*\*[a-z0-9@$*]*(?![a-z0-9@$*]))"
-    rf"|(?P<spelled>(?<![a-z0-9])[a-z](?P<g>[ |\-_*~^`'\x00]{{1,3}})[a-z](?:(?P=g)[a-z])*(?![a-z0-9]))"
-    rf"|(?P<inner>(?<={_W}){_J}+(?={_W}))"
-    rf"|(?P<glue>\x00+)"
-    rf"|(?P<leet>(?<![a-z0-9@$])(?=[a-z0-9@$]*[a-z])(?=[a-z@$]*[0-9@$])[a-z0-9@$]+(?![a-z0-9@$]))"
-    rf"|(?P<digits>(?<![a-z0-9@$£€¥])[0-9]{{1,2}}(?![a-z0-9]))"
-    rf"|(?P<stray>{_J})"
-)
+_EN_CLAUSE = re.compile(r"[.!?;:,\n。！？；：，、…]")
+_EN_OTHER = re.compile(r"[^\w\ue000-\ue003|@$£€¥*'`~^\x00\x01-]")
+_SPELLED_HINT = re.compile(r"(?<![a-z0-9])[a-z][ |\-_*~^`'\x00]{1,3}[a-z](?![a-z0-9])")
+_JOINER_HINT = re.compile(r"[-'`*~^_\x00\x01]")
+_DIGIT_HINT = re.compile(r"[0-9@$]")
+_WORDISH = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$")
 _EN_LEET_WORD = re.compile(
     r"(?<![a-z0-9@$])(?=[a-z0-9@$]*[a-z])(?=[a-z@$]*[0-9@$])[a-z0-9@$]+(?![a-z0-9@$])")
 

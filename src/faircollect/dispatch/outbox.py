@@ -38,8 +38,8 @@ def _insert(conn: Connection, row: dict[str, Any]) -> int:
     """Insert unless the key (or its derived id) is already there; returns rows inserted."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     # RETURNING, not rowcount: psycopg reports no rowcount for ON CONFLICT DO NOTHING.
-    stmt = dialect.insert(outbox).values(**row).on_conflict_do_nothing().returning(
-        outbox.c.message_id
+    stmt = (
+        dialect.insert(outbox).values(**row).on_conflict_do_nothing().returning(outbox.c.message_id)
     )
     return len(conn.execute(stmt).all())
 

@@ -191,19 +191,17 @@ def snapshot(
     due_before = pl.col("due_on") < day
     owed = pl.col("_outstanding") > 0
     total = pl.col("fees") + pl.col("interest") + pl.col("principal")
-    # Everything scheduled before this installment, within its loan: a running total over
-    # the whole frame less the running total where the loan's rows start.
-    before = pl.col("_running") - pl.col("_total")
+    frame = frame.with_columns(_total=total).with_columns(_running=pl.col("_total").cum_sum())
+    # The running total over the whole frame, less everything scheduled for earlier loans,
+    # is the loan's own cumulative due. So one number per loan, paid + earlier loans' total,
+    # is what each row's running total is compared with: a single broadcast per row.
+    earlier = (frame["_running"] - frame["_total"]).gather(loans["_start"])
+    limit = (loans["_paid"] + earlier).alias("_limit")
     per_installment = (
         frame.lazy()
-        .with_columns(_total=total)
-        .with_columns(_running=pl.col("_total").cum_sum())
+        .with_columns(_limit=pl.lit(limit).gather(pl.col("_r")))
         .with_columns(
-            _before=before - before.gather(pl.lit(loans["_start"]).gather(pl.col("_r"))),
-            _paid=pl.lit(loans["_paid"]).gather(pl.col("_r")),
-        )
-        .with_columns(
-            _covered=(pl.col("_paid") - pl.col("_before"))
+            _covered=(pl.col("_limit") - (pl.col("_running") - pl.col("_total")))
             .clip(lower_bound=0)
             .clip(upper_bound=pl.col("_total"))
         )

@@ -1,8 +1,10 @@
-"""A small built-in content check, used until (or instead of) the full content linter.
+"""The content seam: which lint finding categories a template body has.
 
-The policy rules only need to know which finding categories a body has. Any linter with the
-`Linter` signature can be passed to `decide`; the built-in one below recognises the obvious
-cases in English and Chinese. `OPT_OUT_MISSING` is reported whenever an electronic message has
+The policy rules only need the categories. `content_lint` adapts the content linter
+(`faircollect.content`) and is the default; `builtin_lint` is a small fallback check for the
+obvious cases in English and Chinese. Any function with the `Linter` signature can be passed
+to `decide`. A linter that fails reports `LINT_ERROR`, which every content rule treats as
+blocking (fail closed). `OPT_OUT_MISSING` is reported whenever an electronic message has
 no opt-out instruction; whether that blocks is the pack's choice (`require_opt_out`).
 """
 
@@ -51,6 +53,21 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 }
 _OPT_OUT = re.compile(r"\b(stop|unsubscribe|opt[ -]?out)\b|退订|回复TD|回T退|拒收", _I)
 _ELECTRONIC = frozenset({"sms", "email", "app_push"})
+LINT_ERROR = "LINT_ERROR"
+
+
+@lru_cache(maxsize=8192)
+def content_lint(body: str, locale: str, audience: str, channel: str) -> frozenset[str]:
+    """Finding categories from the content linter; LINT_ERROR when it cannot lint the body."""
+    from faircollect.content.linter import lint  # the content part; imported on first use
+    from faircollect.errors import FairCollectError
+
+    try:
+        findings = lint(body, locale=locale, audience=audience, channel=channel,
+                        require_opt_out=channel in _ELECTRONIC)
+    except FairCollectError:
+        return frozenset({LINT_ERROR})
+    return frozenset(f.category.value for f in findings)
 
 
 @lru_cache(maxsize=4096)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from faircollect.policy.content_check import Linter, builtin_lint
+from faircollect.policy.content_check import Linter, content_lint
 from faircollect.policy.context import Context
 from faircollect.policy.decision import Category, Decision, Violation
 from faircollect.policy.kinds import CHECKS, Check, Failure
@@ -81,7 +81,7 @@ def _next_allowed(req: DecisionRequest, plan: _Plan, linter: Linter,
     return None
 
 
-def decide(request: DecisionRequest, pack: Pack, *, linter: Linter = builtin_lint) -> Decision:
+def decide(request: DecisionRequest, pack: Pack, *, linter: Linter = content_lint) -> Decision:
     """Decide one contact attempt under `pack`.
 
     Pure: the answer depends only on the request, the pack and the linter. Every failing rule

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from faircollect.policy import params as p
+from faircollect.policy.content_check import LINT_ERROR
 from faircollect.policy.context import Context
 from faircollect.policy.request import KNOWN_FLAGS, clock_seconds
 
@@ -209,10 +210,11 @@ def template_approval(prm: p.TemplateApproval, ctx: Context) -> Failure | None:
 
 def blocking_findings(prm: p.Content, found: frozenset[str], channel: str) -> list[str]:
     """The linter findings that block under this content rule for this channel."""
-    return [
+    hits = [
         c for c in prm.blocking
         if c in found and (c != "OPT_OUT_MISSING" or channel in prm.require_opt_out)
     ]
+    return [*hits, LINT_ERROR] if LINT_ERROR in found else hits
 
 
 def content(prm: p.Content, ctx: Context) -> Failure | None:

@@ -16,7 +16,7 @@ import polars as pl
 from faircollect.errors import InputError
 from faircollect.policy import params as p
 from faircollect.policy.batch import SOURCE, RequestBatch
-from faircollect.policy.content_check import Linter, builtin_lint
+from faircollect.policy.content_check import Linter, content_lint
 from faircollect.policy.kinds import blocking_findings
 from faircollect.policy.offsets import offsets
 from faircollect.policy.pack import Pack, Rule
@@ -67,13 +67,6 @@ class _Frames:
         out = pl.repeat(False, self.n, eager=True, dtype=pl.Boolean)
         if rows.len():
             out = out.scatter(rows.cast(pl.UInt32), True)
-        return out
-
-    def counts(self, rows: pl.Series) -> pl.Series:
-        out = pl.repeat(0, self.n, eager=True, dtype=pl.Int64)
-        if rows.len():
-            vc = rows.value_counts(name="_n")
-            out = out.scatter(vc.get_column(rows.name).cast(pl.UInt32), vc["_n"].cast(pl.Int64))
         return out
 
     def attach(self, frame: pl.DataFrame, *cols: str) -> pl.DataFrame:
@@ -145,7 +138,7 @@ class _Frames:
         for c in caps:
             running = h.select(_cap_keep(c).cast(pl.Int64).cum_sum()).to_series().filter(last)
             per_row = running.diff().fill_null(running.head(1).sum())
-            self.cap_counts[id(c)] = zero.scatter(ends, per_row)
+            self.cap_counts[id(c)] = zero.clone().scatter(ends, per_row)  # scatter is in place
 
     @property
     def history(self) -> pl.DataFrame:
@@ -327,7 +320,7 @@ _KINDS: dict[str, Callable[[object, _Frames], pl.Expr]] = {
 }
 
 
-def decide_frame(batch: RequestBatch, pack: Pack, *, linter: Linter = builtin_lint,
+def decide_frame(batch: RequestBatch, pack: Pack, *, linter: Linter = content_lint,
                  lists: bool = True) -> pl.DataFrame:
     """Decide every request of `batch` under `pack`.
 

@@ -39,6 +39,10 @@ def _name(value: object) -> str:
     return str(value).encode().decode()
 
 
+def _plain_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if not k.endswith("_ct")}
+
+
 def _rows(conn: Connection, table: Any, where: Any) -> list[dict[str, Any]]:
     out = []
     for row in conn.execute(select(table).where(where)).mappings():
@@ -81,11 +85,12 @@ def export_subject(guard: Guard, actor: Actor, borrower_id: str) -> dict[str, An
                 .where(audit_entries.c.subject == borrower_id)
                 .order_by(audit_entries.c.seq))
         ]
-    contacts_by_id = {c["contact_id"]: c for c in holdings.pop("contacts", [])}
+    # The guard's decrypted values stand in for the borrower's and contacts' ciphertexts.
+    contacts_by_id = {c["contact_id"]: _plain_fields(c) for c in holdings.pop("contacts", [])}
     for v in people:
         entry = contacts_by_id.setdefault(v.contact_id, {"contact_id": v.contact_id})
         entry.update({"name": v.name, "phone": v.phone, "view": v.view})
-    borrower_row = (holdings.pop("borrowers", None) or [{}])[0]
+    borrower_row = _plain_fields((holdings.pop("borrowers", None) or [{}])[0])
     doc = {
         "format": FORMAT,
         "borrower_id": borrower_id,

@@ -75,7 +75,9 @@ def test_values_that_are_not_deterministic_json_are_refused(bad: dict[Any, Any])
     ("", "a", "s"), ("a", 'say "hi"', "s"), ("a", "b", "back\\slash"), ("a", "b", "é"),
     ("a" * 201, "b", "s"), ("a", "b", "line\nbreak"),
 ])
-def test_tokens_outside_the_safe_alphabet_are_refused(actor: str, action: str, subject: str) -> None:
+def test_tokens_outside_the_safe_alphabet_are_refused(
+    actor: str, action: str, subject: str
+) -> None:
     with pytest.raises(InputError):
         AuditEntry(actor, action, subject, {})
 

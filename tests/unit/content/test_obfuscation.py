@@ -39,7 +39,7 @@ def outside_placeholders(fn: Callable[[str], str]) -> Callable[[str], str]:
 
 
 def _per_word(sep: str) -> Callable[[str], str]:
-    return lambda text: re.sub(r"[A-Za-z]+", lambda m: sep.join(m.group()), text)
+    return lambda text: re.sub(r"[A-Za-z']+", lambda m: sep.join(m.group()), text)
 
 
 @cache

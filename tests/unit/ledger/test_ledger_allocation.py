@@ -33,7 +33,11 @@ def usd(minor: int) -> Money:
 def test_default_order_pays_fees_then_interest_then_principal() -> None:
     result = allocate(open_balances(), usd(1200))
     first = result.balances[0]
-    assert (first.paid_fees, first.paid_interest, first.paid_principal) == (usd(500), usd(700), usd(0))
+    assert (first.paid_fees, first.paid_interest, first.paid_principal) == (
+        usd(500),
+        usd(700),
+        usd(0),
+    )
     assert first.status == "partially_paid"
     assert result.balances[1].status == "unpaid"
     assert [(p.number, p.component, p.amount) for p in result.parts] == [
@@ -46,7 +50,11 @@ def test_default_order_pays_fees_then_interest_then_principal() -> None:
 def test_principal_first_order_is_configurable() -> None:
     result = allocate(open_balances(), usd(10200), PRINCIPAL_FIRST)
     first = result.balances[0]
-    assert (first.paid_principal, first.paid_interest, first.paid_fees) == (usd(10000), usd(200), usd(0))
+    assert (first.paid_principal, first.paid_interest, first.paid_fees) == (
+        usd(10000),
+        usd(200),
+        usd(0),
+    )
     assert first.outstanding_principal == usd(0)
     assert first.outstanding == usd(1300)
 

@@ -93,7 +93,9 @@ def test_loan_status_describes_the_loan() -> None:
 
 def test_loan_status_ignores_payments_after_as_of_and_reports_overpayment() -> None:
     items = [installment(1, DUE, 10000)]
-    later = loan_status(items, [payment(DUE + timedelta(days=3), 10000)], as_of=DUE + timedelta(days=2))
+    later = loan_status(
+        items, [payment(DUE + timedelta(days=3), 10000)], as_of=DUE + timedelta(days=2)
+    )
     assert later.days_past_due == 2
     assert later.paid_to_date == Money(0, "USD")
     over = loan_status(items, [payment(DUE, 12000)], as_of=DUE + timedelta(days=2))
@@ -105,7 +107,13 @@ def test_loan_status_ignores_payments_after_as_of_and_reports_overpayment() -> N
 def test_custom_buckets_are_a_value() -> None:
     buckets = Buckets.of([("C", 0), ("S1", 7), ("S2", 15), ("M1+", None)])
     assert [buckets.bucket_of(d) for d in (0, 1, 7, 8, 15, 16, 400)] == [
-        "C", "S1", "S1", "S2", "S2", "M1+", "M1+",
+        "C",
+        "S1",
+        "S1",
+        "S2",
+        "S2",
+        "M1+",
+        "M1+",
     ]
     assert buckets.names == ("C", "S1", "S2", "M1+")
     assert Buckets.of([("all", None)]).bucket_of(99) == "all"

@@ -110,7 +110,9 @@ def test_tiny_loans_never_schedule_negative_principal() -> None:
         ({"first_due_on": date(2023, 12, 31)}, "first_due_on"),
     ],
 )
-def test_bad_terms_are_input_errors_naming_the_field(changes: dict[str, object], field: str) -> None:
+def test_bad_terms_are_input_errors_naming_the_field(
+    changes: dict[str, object], field: str
+) -> None:
     values: dict[str, object] = {
         "principal": "100.00",
         "currency": "USD",
@@ -128,8 +130,12 @@ def test_bad_terms_are_input_errors_naming_the_field(changes: dict[str, object],
 
 def test_empty_schedule_kind_means_equal_installment() -> None:
     loan = LoanTerms.parse(
-        principal="1", currency="USD", annual_rate="0", term_months=1,
-        first_due_on=date(2024, 1, 1), kind="",
+        principal="1",
+        currency="USD",
+        annual_rate="0",
+        term_months=1,
+        first_due_on=date(2024, 1, 1),
+        kind="",
     )
     assert loan.kind == "equal_installment"
 

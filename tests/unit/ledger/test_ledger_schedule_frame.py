@@ -29,7 +29,14 @@ def one_loan(**changes: object) -> pl.DataFrame:
 def test_columns_and_known_annuity() -> None:
     frame = schedule_frame(one_loan())
     assert frame.columns == [
-        "loan_id", "currency", "number", "due_on", "principal", "interest", "fees", "total",
+        "loan_id",
+        "currency",
+        "number",
+        "due_on",
+        "principal",
+        "interest",
+        "fees",
+        "total",
     ]
     assert frame.height == 12
     assert frame["total"].to_list() == [88849] * 11 + [88847]
@@ -97,7 +104,11 @@ def test_bad_loans_name_the_loan_and_column(changes: dict[str, object], column: 
 
 def test_the_first_bad_row_is_reported() -> None:
     loans = pl.concat(
-        [one_loan(loan_id="ok"), one_loan(loan_id="short", principal="1.005"), one_loan(loan_id="x")]
+        [
+            one_loan(loan_id="ok"),
+            one_loan(loan_id="short", principal="1.005"),
+            one_loan(loan_id="x"),
+        ]
     )
     with pytest.raises(InputError, match="short: principal '1.005'"):
         schedule_frame(loans)
@@ -112,8 +123,16 @@ def test_missing_columns_are_named() -> None:
 @given(st.lists(loan_cases(max_term=60), min_size=1, max_size=6))
 def test_schedule_frame_equals_the_scalar_schedule_to_the_minor_unit(cases: list[LoanCase]) -> None:
     cases = [
-        LoanCase(f"L{i}", c.principal, c.currency, c.annual_rate, c.term_months,
-                 c.disbursed_on, c.first_due_on, c.schedule)
+        LoanCase(
+            f"L{i}",
+            c.principal,
+            c.currency,
+            c.annual_rate,
+            c.term_months,
+            c.disbursed_on,
+            c.first_due_on,
+            c.schedule,
+        )
         for i, c in enumerate(cases)
     ]
     frame = schedule_frame(loans_frame(cases))

@@ -26,16 +26,17 @@ PAYMENT_SCHEMA = {"loan_id": pl.String, "paid_on": pl.Date, "amount": pl.Int64}
 
 
 def three_installments(loan_id: str = "A") -> pl.DataFrame:
-    items = tuple(
-        installment(n, DUE + timedelta(days=30 * (n - 1)), 10000, 100) for n in (1, 2, 3)
-    )
+    items = tuple(installment(n, DUE + timedelta(days=30 * (n - 1)), 10000, 100) for n in (1, 2, 3))
     return installments_frame({loan_id: items})
 
 
 def test_snapshot_of_one_loan() -> None:
     payments = pl.DataFrame(
-        {"loan_id": ["A", "A", "A"], "paid_on": [DUE, DUE, DUE + timedelta(days=90)],
-         "amount": [10000, 150, 99999]},
+        {
+            "loan_id": ["A", "A", "A"],
+            "paid_on": [DUE, DUE, DUE + timedelta(days=90)],
+            "amount": [10000, 150, 99999],
+        },
         schema=PAYMENT_SCHEMA,
     )
     row = snapshot(three_installments(), payments, DUE + timedelta(days=40)).row(0, named=True)
@@ -88,7 +89,8 @@ def test_grace_and_custom_buckets() -> None:
 def test_installments_in_any_row_order_give_the_same_snapshot() -> None:
     installments = pl.concat([three_installments("B"), three_installments("A")])
     payments = pl.DataFrame(
-        {"loan_id": ["A", "B"], "paid_on": [DUE, DUE], "amount": [10100, 200]}, schema=PAYMENT_SCHEMA
+        {"loan_id": ["A", "B"], "paid_on": [DUE, DUE], "amount": [10100, 200]},
+        schema=PAYMENT_SCHEMA,
     )
     as_of = DUE + timedelta(days=35)
     ordered = snapshot(installments, payments, as_of).sort("loan_id")
@@ -104,7 +106,9 @@ def test_bad_input_is_refused() -> None:
         snapshot(three_installments().drop("fees"), empty, DUE)
     with pytest.raises(InputError, match="twice"):
         snapshot(pl.concat([three_installments(), three_installments().head(1)]), empty, DUE)
-    negative = pl.DataFrame({"loan_id": ["A"], "paid_on": [DUE], "amount": [-1]}, schema=PAYMENT_SCHEMA)
+    negative = pl.DataFrame(
+        {"loan_id": ["A"], "paid_on": [DUE], "amount": [-1]}, schema=PAYMENT_SCHEMA
+    )
     with pytest.raises(InputError, match="negative"):
         snapshot(three_installments(), negative, DUE)
     floats = pl.DataFrame({"loan_id": ["A"], "paid_on": [DUE], "amount": [1.5]})
@@ -223,7 +227,9 @@ def test_vectorised_roll_rates_equal_the_scalar_matrix(
     day_b = day_a + timedelta(days=gap)
     frame_a = snapshot(installments, _frame_payments(kept), day_a)
     frame_b = snapshot(installments, _frame_payments(kept), day_b)
-    got = roll_rates(frame_a, frame_b).with_columns(pl.col("from_bucket", "to_bucket").cast(pl.String))
+    got = roll_rates(frame_a, frame_b).with_columns(
+        pl.col("from_bucket", "to_bucket").cast(pl.String)
+    )
     scalar_a = _scalar(cases, kept, day_a, 0, DEFAULT_ORDER)
     scalar_b = _scalar(cases, kept, day_b, 0, DEFAULT_ORDER)
     assert got.to_dicts() == roll_rate_matrix(scalar_a, scalar_b).rows()

@@ -84,3 +84,20 @@ def test_every_failing_rule_is_listed() -> None:
     assert cats(d) == {"HOURS", "HOLD", "CEASE"}
     assert d.next_allowed_at is None
     assert len(d.violations) == 4
+
+
+def test_a_body_the_linter_cannot_read_fails_closed() -> None:
+    body = {"id": "t-1", "approved": True, "locale": "fr", "body": "Bonjour {name}."}
+    d = run(build(attempt__template=body, **at("UK")))
+    assert cats(d) == {"CONTENT"}
+    assert all("LINT_ERROR" in v.message for v in d.violations)
+
+
+def test_builtin_fallback_check() -> None:
+    from faircollect.policy.content_check import builtin_lint
+
+    assert "INSULT" in builtin_lint("Pay up, you lowlife.", "en", "borrower", "call")
+    assert "OPT_OUT_MISSING" in builtin_lint("Please pay.", "en", "borrower", "sms")
+    assert "OPT_OUT_MISSING" not in builtin_lint("Reply STOP to opt out.", "en", "borrower", "sms")
+    assert builtin_lint("请转告{name}归还欠款", "zh-CN", "designated_contact", "call") == {
+        "THIRD_PARTY_DISCLOSURE"}

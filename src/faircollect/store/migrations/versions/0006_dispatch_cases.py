@@ -10,7 +10,7 @@ from alembic import op
 from faircollect.store.schema import UTCDateTime
 
 revision = "0006"
-down_revision = "0003"  # TEMP: back to "0005"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,193 @@
+"""`faircollect consent ...`: grant, withdraw, renew, show, review, receipts and their checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from faircollect.cli._context import app_for, settings
+from faircollect.cli._privacy import parse_instant, read_text, write_json
+from faircollect.errors import InputError
+
+console = Console()
+
+Notice = Annotated[Path, typer.Option("--notice", help="File with the exact notice text shown (- for stdin).")]
+Policy = Annotated[str, typer.Option("--policy-version", help="Privacy policy version shown.")]
+Channel = Annotated[str, typer.Option("--channel", help="app, web, paper, call, portal or api.")]
+At = Annotated[str | None, typer.Option("--at", help="When (ISO time with offset); default now.")]
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Consent ledger: grant, withdraw, renew, review, receipts.",
+                        no_args_is_help=True)
+    group.command("grant")(grant)
+    group.command("withdraw")(withdraw)
+    group.command("renew")(renew)
+    group.command("show")(show)
+    group.command("review")(review)
+    group.command("receipt")(receipt)
+    group.command("verify-receipt")(verify_receipt_command)
+    group.command("public-key")(public_key)
+    app.add_typer(group, name="consent")
+
+
+def _ledger(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    from faircollect.consent.ledger import ConsentLedger
+
+    fc = app_for(ctx)
+    return ConsentLedger(fc.app.store, fc.app.keys), fc.actor
+
+
+def _issued(issued) -> None:  # type: ignore[no-untyped-def]
+    console.print(f"consent {issued.consent_id} record {issued.record_id} "
+                  f"receipt {issued.receipt_id}", highlight=False)
+
+
+def grant(
+    ctx: typer.Context,
+    borrower_id: Annotated[str, typer.Argument(help="Borrower id.")],
+    purpose: Annotated[str, typer.Argument(help="Purpose id from the catalogue.")],
+    notice: Notice,
+    policy_version: Policy,
+    channel: Channel = "paper",
+    contact: Annotated[str | None, typer.Option("--contact", help="Contact id, for purposes about a contact person.")] = None,
+    at: At = None,
+    expires: Annotated[str | None, typer.Option("--expires", help="Expiry (ISO); default: the purpose's duration.")] = None,
+) -> None:
+    """Record a borrower's consent and issue a signed receipt."""
+    ledger, actor = _ledger(ctx)
+    _issued(ledger.grant(
+        actor=actor, borrower_id=borrower_id, purpose=purpose, contact_id=contact,
+        notice_text=read_text(notice, "notice"), policy_version=policy_version, channel=channel,
+        granted_at=parse_instant(at, "--at") if at else None,
+        expires_at=parse_instant(expires, "--expires") if expires else None,
+    ))
+
+
+def withdraw(
+    ctx: typer.Context,
+    consent_id: Annotated[str, typer.Argument(help="Consent id.")],
+    channel: Channel = "paper",
+    at: At = None,
+) -> None:
+    """Withdraw a consent: its use stops from that instant; a signed receipt is issued."""
+    ledger, actor = _ledger(ctx)
+    _issued(ledger.withdraw(actor=actor, consent_id=consent_id, channel=channel,
+                            at=parse_instant(at, "--at") if at else None))
+
+
+def renew(
+    ctx: typer.Context,
+    consent_id: Annotated[str, typer.Argument(help="Consent id.")],
+    notice: Notice,
+    policy_version: Policy,
+    channel: Channel = "paper",
+    at: At = None,
+    expires: Annotated[str | None, typer.Option("--expires", help="New expiry (ISO).")] = None,
+) -> None:
+    """Renew a consent (never a withdrawn one) with the notice shown again."""
+    ledger, actor = _ledger(ctx)
+    _issued(ledger.renew(
+        actor=actor, consent_id=consent_id, notice_text=read_text(notice, "notice"),
+        policy_version=policy_version, channel=channel,
+        at=parse_instant(at, "--at") if at else None,
+        expires_at=parse_instant(expires, "--expires") if expires else None,
+    ))
+
+
+def show(
+    ctx: typer.Context,
+    borrower_id: Annotated[str, typer.Argument(help="Borrower id.")],
+    at: At = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The decision-request consent list.")] = False,
+) -> None:
+    """A borrower's consents and their state at a time (default now)."""
+    ledger, _ = _ledger(ctx)
+    when = parse_instant(at, "--at") if at else ledger.store.clock()
+    states = ledger.show(borrower_id, when)
+    if as_json:
+        write_json(ledger.decision_consents(borrower_id), None)
+        return
+    table = Table(title=f"consents of {borrower_id} at {when.isoformat()}")
+    for col in ("consent", "purpose", "contact", "status", "granted", "expires", "withdrawn"):
+        table.add_column(col)
+    for s in states:
+        table.add_row(s.consent_id, s.purpose, s.contact_id or "", s.status,
+                      s.granted_at.isoformat(), s.expires_at.isoformat() if s.expires_at else "",
+                      s.withdrawn_at.isoformat() if s.withdrawn_at else "")
+    console.print(table)
+
+
+def review(
+    ctx: typer.Context,
+    as_of: Annotated[str, typer.Option("--as-of", help="Review date or time (ISO).")],
+    window: Annotated[int, typer.Option("--window", help="Days ahead that count as expiring.")] = 30,
+) -> None:
+    """List consents expiring soon; stop lapsed ones and open-ended ones past their duration."""
+    if window < 0:
+        raise InputError("--window must not be negative", field="window")
+    ledger, actor = _ledger(ctx)
+    result = ledger.review(actor=actor, as_of=parse_instant(as_of, "--as-of"),
+                           window_days=window)
+    table = Table(title=f"consent review as of {result.as_of.isoformat()}")
+    for col in ("finding", "consent", "borrower", "purpose", "contact", "ends"):
+        table.add_column(col)
+    for label, rows in (("expiring", result.expiring), ("lapsed: stopped", result.lapsed),
+                        ("overdue: stopped", result.overdue)):
+        for s in rows:
+            table.add_row(label, s.consent_id, s.borrower_id, s.purpose, s.contact_id or "",
+                          s.expires_at.isoformat() if s.expires_at else "")
+    console.print(table)
+    console.print(f"{len(result.expiring)} expiring, {len(result.lapsed)} lapsed, "
+                  f"{len(result.overdue)} overdue")
+
+
+def receipt(
+    ctx: typer.Context,
+    ident: Annotated[str, typer.Argument(help="Receipt id, or consent id for its latest receipt.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Download a signed consent receipt (JSON)."""
+    ledger, _ = _ledger(ctx)
+    write_json(ledger.receipts(ident)[-1], out)
+
+
+def verify_receipt_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Receipt JSON file (- for stdin).")],
+    public_key: Annotated[Path | None, typer.Option("--public-key", help="Controller's public key (PEM); verifies offline without the keyring.")] = None,
+) -> None:
+    """Check a receipt's signature; exit 1 when it was altered or signed by another key."""
+    from faircollect.consent.receipt import SIGNING_KEY_NAME, load_public_key, verify_receipt
+    from faircollect.errors import IntegrityError
+
+    try:
+        doc = orjson.loads(read_text(file, "receipt"))
+    except orjson.JSONDecodeError:
+        raise InputError(f"{file} is not JSON", field="receipt") from None
+    if public_key is not None:
+        key = load_public_key(read_text(public_key, "public key").encode())
+    else:
+        from faircollect.bootstrap import open_keys
+
+        key = open_keys(settings(ctx)).signing_key(SIGNING_KEY_NAME).public_key()
+    if not isinstance(doc, dict):
+        raise IntegrityError("not a FairCollect consent receipt")
+    body = verify_receipt(doc, key)
+    console.print(f"receipt {body['consentReceiptID']} verified "
+                  f"({body['faircollect']['event']} of consent {body['faircollect']['consentId']})",
+                  highlight=False)
+
+
+def public_key(ctx: typer.Context) -> None:
+    """Print the public key receipts are signed with (PEM), to publish."""
+    from faircollect.bootstrap import open_keys
+    from faircollect.consent.receipt import SIGNING_KEY_NAME, public_key_pem
+
+    key = open_keys(settings(ctx)).signing_key(SIGNING_KEY_NAME).public_key()
+    typer.echo(public_key_pem(key), nl=False)

@@ -1,0 +1,55 @@
+"""`faircollect retention ...`: erase what the retention policy says is due; list address books."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from faircollect.cli._context import app_for
+from faircollect.cli._privacy import parse_day
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Retention: periods per record kind, shredding what is due.",
+                        no_args_is_help=True)
+    group.command("run")(run)
+    group.command("address-book")(address_book)
+    app.add_typer(group, name="retention")
+
+
+def run(
+    ctx: typer.Context,
+    as_of: Annotated[str, typer.Option("--as-of", help="The day to apply the policy on (ISO).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what is due; erase nothing.")] = False,
+) -> None:
+    """Erase (crypto-shred) every borrower whose retention period has ended by --as-of."""
+    from faircollect.retention.run import run_retention
+
+    fc = app_for(ctx)
+    done = run_retention(fc.app.store, fc.app.vault, actor=fc.actor,
+                         as_of=parse_day(as_of, "--as-of"), dry_run=dry_run)
+    table = Table(title=("due" if dry_run else "erased") + f" as of {as_of}")
+    for col in ("borrower", "jurisdiction", "last activity", "due on"):
+        table.add_column(col)
+    for d in done:
+        table.add_row(d.borrower_id, d.jurisdiction, d.last_activity.isoformat(),
+                      d.due_on.isoformat())
+    console.print(table)
+    console.print(f"{len(done)} borrower(s) {'due' if dry_run else 'erased'}")
+
+
+def address_book(ctx: typer.Context) -> None:
+    """Address-book contacts to delete (ids only: they are never decrypted)."""
+    from faircollect.retention.run import address_book_contacts
+
+    fc = app_for(ctx)
+    with fc.app.store.read() as conn:
+        rows = address_book_contacts(conn)
+    for r in rows:
+        typer.echo(f"{r.contact_id}\t{r.borrower_id}\t{r.created_at.isoformat()}")
+    console.print(f"{len(rows)} address-book contact(s) to delete", style="dim")

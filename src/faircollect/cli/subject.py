@@ -1,0 +1,56 @@
+"""`faircollect subject ...`: data-subject rights, export and erasure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from faircollect.cli._context import app_for
+from faircollect.cli._privacy import write_json
+from faircollect.errors import InputError
+
+console = Console(stderr=True)
+
+Role = Annotated[str, typer.Option("--role", help="Your role: compliance, or borrower for self-service.")]
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Data-subject rights: export and erase.", no_args_is_help=True)
+    group.command("export")(export)
+    group.command("erase")(erase)
+    app.add_typer(group, name="subject")
+
+
+def export(
+    ctx: typer.Context,
+    borrower_id: Annotated[str, typer.Argument(help="Borrower id.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+    role: Role = "compliance",
+) -> None:
+    """Everything held on a borrower as JSON, decrypted through the access guard (audited)."""
+    from faircollect.access.guard import Actor, Guard
+    from faircollect.subject.export import export_subject
+
+    fc = app_for(ctx)
+    actor = Actor(fc.actor, role, borrower_id if role == "borrower" else None)
+    doc = export_subject(Guard(fc.app.store, fc.app.vault), actor, borrower_id)
+    write_json(doc, out)
+
+
+def erase(
+    ctx: typer.Context,
+    borrower_id: Annotated[str, typer.Argument(help="Borrower id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+) -> None:
+    """Erase a borrower by crypto-shredding; tokens and amounts the law requires stay."""
+    from faircollect.subject.erase import erase_subject
+
+    if not yes:
+        raise InputError("erasure cannot be undone; add --yes to confirm", field="yes")
+    fc = app_for(ctx)
+    e = erase_subject(fc.app.store, fc.app.vault, actor=fc.actor, borrower_id=borrower_id)
+    console.print(f"erased {e.borrower_id}: data key destroyed={e.key_destroyed}, "
+                  f"{e.contacts_cleared} contact(s) cleared", highlight=False)

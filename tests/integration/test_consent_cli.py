@@ -1,0 +1,94 @@
+"""The consent, keys, subject and retention commands end to end through `faircollect`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import orjson
+import pytest
+
+import faircollect.cli._context as ctx_module
+from faircollect.cli import main
+
+from _privacy_seed import seed
+
+
+@pytest.fixture
+def cli(app, settings, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    seed(app)
+    monkeypatch.setenv("FAIRCOLLECT_HOME", str(settings.home))
+    monkeypatch.setenv("FAIRCOLLECT_DATABASE_URL", settings.database_url.value)
+    monkeypatch.setenv("FAIRCOLLECT_ACTOR", "cli-tester")
+    built: list[object] = []
+    real_build = ctx_module.build_app
+
+    def build(*a: object, **kw: object):  # type: ignore[no-untyped-def]
+        made = real_build(*a, **kw)  # type: ignore[arg-type]
+        built.append(made)
+        return made
+
+    # Each command builds its own app; close its connection pool when the command ends.
+    monkeypatch.setattr(ctx_module, "build_app", build)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        finally:
+            while built:
+                built.pop().store.dispose()  # type: ignore[attr-defined]
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+def test_grant_receipt_verify_withdraw(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    notice = tmp_path / "notice.txt"
+    notice.write_text("We may ask Li Si to pass on a message.", encoding="utf-8")
+    code, out, _ = cli("consent", "grant", "b-1", "contact_designated_contact", "--contact",
+                       "c-1", "--notice", str(notice), "--policy-version", "pp-1",
+                       "--channel", "app", "--at", "2026-01-01T09:00:00+08:00")
+    assert code == 0
+    consent_id = re.search(r"consent (\S+)", out).group(1)  # type: ignore[union-attr]
+    receipt = tmp_path / "receipt.json"
+    assert cli("consent", "receipt", consent_id, "--out", str(receipt))[0] == 0
+    code, out, _ = cli("consent", "verify-receipt", str(receipt))
+    assert code == 0 and "verified" in out
+    code, pem, _ = cli("consent", "public-key")
+    key = tmp_path / "consent.pem"
+    key.write_text(pem, encoding="ascii")
+    assert cli("consent", "verify-receipt", str(receipt), "--public-key", str(key))[0] == 0
+    doc = orjson.loads(receipt.read_bytes())
+    doc["receipt"]["faircollect"]["contactId"] = "c-9"
+    receipt.write_bytes(orjson.dumps(doc))
+    code, _, err = cli("consent", "verify-receipt", str(receipt), "--public-key", str(key))
+    assert code == 1 and "altered" in err
+    code, out, _ = cli("consent", "show", "b-1", "--json")
+    assert code == 0 and orjson.loads(out)[0]["contact_id"] == "c-1"
+    assert cli("consent", "withdraw", consent_id, "--channel", "portal")[0] == 0
+    code, _, err = cli("consent", "withdraw", consent_id)
+    assert code == 2 and "already withdrawn" in err
+    code, _, err = cli("consent", "grant", "b-1", "spam", "--notice", str(notice),
+                       "--policy-version", "pp-1")
+    assert code == 2 and "unknown consent purpose" in err
+    code, out, _ = cli("consent", "review", "--as-of", "2027-06-01")
+    assert code == 0 and "0 expiring" in out
+
+
+def test_keys_subject_and_retention_commands(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("keys", "rotate")
+    assert code == 0 and "3 data keys rewrapped" in out
+    code, out, _ = cli("keys", "status")
+    assert code == 0 and "current" in out
+    export = tmp_path / "b-2.json"
+    assert cli("subject", "export", "b-2", "--out", str(export))[0] == 0
+    assert orjson.loads(export.read_bytes())["borrower"]["full_name"] == "Jane Doe"
+    code, _, err = cli("subject", "erase", "b-2")
+    assert code == 2 and "--yes" in err
+    assert cli("subject", "erase", "b-2", "--yes")[0] == 0
+    code, out, _ = cli("retention", "run", "--as-of", "2028-02-01", "--dry-run")
+    assert code == 0 and "b-1" in out and "b-2" not in out
+    code, out, _ = cli("retention", "address-book")
+    assert code == 0 and out.startswith("c-2\tb-1")
