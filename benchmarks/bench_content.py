@@ -29,10 +29,12 @@ _EXTRA = [
     ("zh-CN", "designated_contact", "sms", "您好，请转告{name}尽快归还所欠的{amount}元。"),
     ("zh-CN", "borrower", "sms", "逾.期不还 就 打 断 你 的 腿"),
     ("zh-CN", "borrower", "sms", "您好，我们不会告诉您的家人或同事您的借款情况。"),
-    ("en", "borrower", "sms", "Pay up, you lowlife, or we'll make sure your neighbours hear about it."),
+    ("en", "borrower", "sms",
+     "Pay up, you lowlife, or we'll make sure your neighbours hear about it."),
     ("en", "third_party", None, "{name} has an unpaid balance with us. Tell them to pay."),
     ("en", "borrower", "email", "We will have you thrown in j.a.i.l if you do not pay by Friday."),
-    ("en", "borrower", None, "Not paying a debt is not a crime, and you cannot be arrested for it."),
+    ("en", "borrower", None,
+     "Not paying a debt is not a crime, and you cannot be arrested for it."),
     ("en", "borrower", "sms", "Thіs is the pоlice. A warrant has been issued."),
 ]
 

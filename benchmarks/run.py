@@ -57,7 +57,17 @@ def _fmt(value: object) -> str:
 
 
 def _print(rows: list[dict[str, object]]) -> None:
-    head = ("bench", "figure", "ours", "unit", "peer or limit", "peer value", "ratio", "target", "met")
+    head = (
+        "bench",
+        "figure",
+        "ours",
+        "unit",
+        "peer or limit",
+        "peer value",
+        "ratio",
+        "target",
+        "met",
+    )
     keys = ("bench", "figure", "ours", "unit", "peer", "peer_value", "ratio", "target", "met")
     table = [head] + [tuple(_fmt(r.get(k)) for k in keys) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]

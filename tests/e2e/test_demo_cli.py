@@ -49,7 +49,9 @@ def test_demo_runs_and_stores_no_plaintext(tmp_path: Path) -> None:
     assert not [s for s in secrets if s in html]
 
 
-def test_import_of_a_broken_folder_exits_2_names_the_line_and_writes_nothing(tmp_path: Path) -> None:
+def test_import_of_a_broken_folder_exits_2_names_the_line_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
     home = tmp_path / "home"
     folder = tmp_path / "portfolio"
     gen = _run(["generate", str(folder), "--borrowers", "30", "--as-of", "2026-11-28"], home)
@@ -65,12 +67,18 @@ def test_import_of_a_broken_folder_exits_2_names_the_line_and_writes_nothing(tmp
     status = _run(["db", "status"], home)
     assert status.returncode == 0
     check = subprocess.run(
-        [sys.executable, "-c", (
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]);"
-            "print(sum(c.execute(f'select count(*) from {t}').fetchone()[0] for t in "
-            "('borrowers','contacts','consent_records','loans','payments')))"
-        ), str(home / "faircollect.db")],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]);"
+                "print(sum(c.execute(f'select count(*) from {t}').fetchone()[0] for t in "
+                "('borrowers','contacts','consent_records','loans','payments')))"
+            ),
+            str(home / "faircollect.db"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert check.stdout.strip() == "0"
 

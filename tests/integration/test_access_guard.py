@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from _privacy_seed import CONTACTS, PEOPLE, seed
 from sqlalchemy import select
 
 from faircollect.access.assignment import assign, release
 from faircollect.access.guard import Actor, Guard
 from faircollect.errors import AccessDenied
 from faircollect.store.tables.audit import audit_entries
-
-from _privacy_seed import CONTACTS, PEOPLE, seed
 
 
 @pytest.fixture
@@ -42,9 +41,10 @@ def test_collector_sees_masked_values_of_assigned_case_and_each_read_is_audited(
     assert b.values == {"full_name": "张**", "phone": "138****5699"}
     reads = _entries(app, "access.read")
     assert [(a, s) for a, s, _ in reads] == [("col-7", "b-1"), ("col-7", "b-1")]
-    assert reads[0][2]["records"] == ["c-1"] and reads[0][2]["purpose"] == "collection"
-    assert reads[0][2]["fields"] == ["contact.name", "contact.phone"]
-    assert reads[1][2]["fields"] == ["borrower.full_name", "borrower.phone"]
+    assert reads[0][2]["records"] == 1 and reads[0][2]["purpose"] == "collection"
+    assert reads[0][2]["fields"] == "contact.name,contact.phone"
+    assert reads[0][2]["role"] == "collector" and reads[0][2]["view"] == "masked"
+    assert reads[1][2]["fields"] == "borrower.full_name,borrower.phone"
     text = str(reads)
     assert all(p["phone"] not in text for p in PEOPLE.values())
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import orjson
 import pytest
+from _privacy_seed import seed
 
 import faircollect.cli._context as ctx_module
 from faircollect.cli import main
-
-from _privacy_seed import seed
 
 
 @pytest.fixture

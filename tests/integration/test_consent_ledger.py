@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import polars as pl
 import pytest
+from _privacy_seed import T0, seed
 from sqlalchemy import func, select
 
 from faircollect.audit.integrity import verify_log
@@ -15,8 +16,6 @@ from faircollect.errors import Conflict, InputError, NotFound
 from faircollect.store.tables.audit import audit_entries
 from faircollect.store.tables.consent import consent_notices, consent_receipts
 from faircollect.store.tables.foundation import consent_records
-
-from _privacy_seed import T0, seed
 
 P = "contact_designated_contact"
 NOTICE = "We will ask the person you name to pass on a message if we cannot reach you."

@@ -70,7 +70,9 @@ def test_changed_row_is_an_audited_update(app, folder: Path) -> None:  # type: i
     report = import_portfolio(app, folder)
     assert report.counts["borrowers"] == {"created": 0, "updated": 1, "unchanged": 59}
     with app.store.read() as conn:
-        tz = conn.execute(select(borrowers.c.timezone).where(borrowers.c.borrower_id == "b-0000001")).scalar_one()
+        tz = conn.execute(
+            select(borrowers.c.timezone).where(borrowers.c.borrower_id == "b-0000001")
+        ).scalar_one()
     assert tz == "Europe/London"
 
 
@@ -105,13 +107,19 @@ def test_each_kind_of_bad_input_is_named(  # type: ignore[no-untyped-def]
     _rewrite(folder / file, line, column, value)
     with pytest.raises(RowError) as err:
         import_portfolio(app, folder)
-    assert (err.value.fields["file"], err.value.fields["line"], err.value.fields["column"]) == (file, line, column)
+    assert (err.value.fields["file"], err.value.fields["line"], err.value.fields["column"]) == (
+        file,
+        line,
+        column,
+    )
     assert reason in err.value.message
     assert value not in err.value.message or column not in ("phone",)
     assert _count(app, borrowers) == 0
 
 
-def test_duplicate_id_and_multiline_quoted_cells_keep_editor_line_numbers(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_id_and_multiline_quoted_cells_keep_editor_line_numbers(
+    app, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "p"
     folder.mkdir()
     (folder / "borrowers.csv").write_text(
@@ -128,7 +136,7 @@ def test_duplicate_id_and_multiline_quoted_cells_keep_editor_line_numbers(app, t
 def test_consent_withdrawal_by_reimport_is_a_new_record(app, folder: Path) -> None:  # type: ignore[no-untyped-def]
     import_portfolio(app, folder)
     lines = (folder / "consents.csv").read_text().splitlines()
-    target = next(i for i, l in enumerate(lines[1:], start=2) if not l.split(",")[6])
+    target = next(i for i, row in enumerate(lines[1:], start=2) if not row.split(",")[6])
     before = _count(app, consent_records)
     _rewrite(folder / "consents.csv", target, "withdrawn_at", "2026-11-20T10:00:00+00:00")
     report = import_portfolio(app, folder)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from _privacy_seed import seed
 from sqlalchemy import select
 
 from faircollect.retention.run import address_book_contacts, due, run_retention
 from faircollect.store.tables.foundation import borrowers
-
-from _privacy_seed import seed
 
 # Seeded last activity: the payment on 2026-02-01 (later than every other dated record).
 LAST = date(2026, 2, 1)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import orjson
 import pytest
+from _privacy_seed import CONTACTS, PEOPLE, T0, seed
 from sqlalchemy import select
 
 from faircollect.access.guard import Actor, Guard
@@ -18,8 +19,6 @@ from faircollect.subject.erase import erase_subject
 from faircollect.subject.export import export_subject
 from faircollect.vault.keys import LocalKeyring
 from faircollect.vault.vault import Vault
-
-from _privacy_seed import CONTACTS, PEOPLE, T0, seed
 
 DPO = Actor("dpo-1", "compliance")
 

@@ -39,7 +39,9 @@ def test_importing_every_module_opens_nothing_and_reads_no_settings() -> None:
         "import os; print('ok')\n"
     )
     env = {"FAIRCOLLECT_DATABASE_URL": "postgresql://nobody@256.0.0.1:1/none", "PATH": ""}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "ok"
 

@@ -129,19 +129,26 @@ def _checked_checkpoints(conn: Connection, key: Ed25519PublicKey, origin: str,
 def _scan_entries(conn: Connection, scan: _Scan, targets: Sequence[int]) -> None:
     chunk = 1 << CHUNK_LEVEL
     c = audit_entries.c
+    # Plain DBAPI tuples: building SQLAlchemy Row objects would cost more than the hashing.
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cols = "seq, at, actor, action, subject, payload, leaf"
+    table = conn.dialect.identifier_preparer.format_table(audit_entries)
+    sql = f"SELECT {cols} FROM {table} WHERE seq >= {mark} AND seq < {mark} ORDER BY seq"
+    cursor = conn.connection.cursor()
     base = 0
-    while True:
-        rows = conn.execute(
-            select(c.seq, c.at, c.actor, c.action, c.subject, c.payload, c.leaf)
-            .where(c.seq >= base, c.seq < base + chunk).order_by(c.seq)
-        ).all()
-        if not rows:
-            break
-        if not _check_chunk(conn, scan, base, rows, targets):
-            return
-        if len(rows) < chunk:
-            break
-        base += chunk
+    try:
+        while True:
+            cursor.execute(sql, (base, base + chunk))
+            rows = cursor.fetchall()
+            if not rows:
+                break
+            if not _check_chunk(conn, scan, base, rows, targets):
+                return
+            if len(rows) < chunk:
+                break
+            base += chunk
+    finally:
+        cursor.close()
     # Entries past a hole would be unreachable by the loop above.
     stray = conn.execute(select(c.seq).where(c.seq >= scan.frontier.size).limit(1)).first()
     if stray is not None:

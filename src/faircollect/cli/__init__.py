@@ -26,9 +26,12 @@ COMMAND_MODULES = (
     "faircollect.cli.cases",
     "faircollect.cli.templates",
     "faircollect.cli.audit",
-    "faircollect.cli.consent", "faircollect.cli.keys",
-    "faircollect.cli.subject", "faircollect.cli.retention",
+    "faircollect.cli.consent",
+    "faircollect.cli.keys",
+    "faircollect.cli.subject",
+    "faircollect.cli.retention",
     "faircollect.cli.policy",
+    "faircollect.cli.serve",
 )
 
 err_console = Console(stderr=True)

@@ -22,7 +22,9 @@ def demo_command(
     ctx: typer.Context,
     borrowers: Annotated[int, typer.Option(help="How many synthetic borrowers.")] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed of the synthetic portfolio.")] = 7,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Business date (ISO); default today.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Business date (ISO); default today.")
+    ] = None,
 ) -> None:
     """Generate a portfolio, import it, compute delinquency and roll rates, write a report."""
     from faircollect.demo import run_demo
@@ -33,8 +35,14 @@ def demo_command(
     console = Console()
     fc = app_for(ctx)
     started = datetime.now(UTC)
-    result = run_demo(fc.app, borrowers=borrowers, seed=seed, as_of=day, actor=fc.actor,
-                      say=lambda text: console.print(f"[dim]{text}[/]"))
+    result = run_demo(
+        fc.app,
+        borrowers=borrowers,
+        seed=seed,
+        as_of=day,
+        actor=fc.actor,
+        say=lambda text: console.print(f"[dim]{text}[/]"),
+    )
     s = result.summary
     table = Table(title=f"Delinquency as of {s.as_of} ({s.loans:,} open loans)")
     table.add_column("bucket")
@@ -43,8 +51,12 @@ def demo_command(
     for c in s.currencies:
         table.add_column(f"balance {c}", justify="right")
     for b in s.buckets:
-        table.add_row(b.bucket, f"{b.accounts:,}", f"{100 * b.share:.1f} %",
-                      *[f"{b.balances.get(c, 0):,.2f}" for c in s.currencies])
+        table.add_row(
+            b.bucket,
+            f"{b.accounts:,}",
+            f"{100 * b.share:.1f} %",
+            *[f"{b.balances.get(c, 0):,.2f}" for c in s.currencies],
+        )
     console.print(table)
     roll = Table(title=f"Roll rates by accounts, {s.previous} → {s.as_of}")
     roll.add_column("from \\ to")

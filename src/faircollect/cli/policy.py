@@ -27,7 +27,9 @@ def _read(file: str) -> tuple[str, str]:
 
 
 def check(
-    file: Annotated[str, typer.Argument(help="JSON request or JSON Lines of requests; - for stdin")],
+    file: Annotated[
+        str, typer.Argument(help="JSON request or JSON Lines of requests; - for stdin")
+    ],
 ) -> None:
     """Decide each request; print one decision per line (JSON Lines), in input order."""
     text, source = _read(file)

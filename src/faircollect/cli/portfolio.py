@@ -32,8 +32,13 @@ def import_command(
 
     fc = app_for(ctx)
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
-        TimeElapsedColumn(), console=console, disable=quiet, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
     ) as bar:
         task = bar.add_task("reading", total=None)
 
@@ -69,4 +74,6 @@ def _parse_day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"{option}: {text!r} is not an ISO date (YYYY-MM-DD)", field=option) from None
+        raise InputError(
+            f"{option}: {text!r} is not an ISO date (YYYY-MM-DD)", field=option
+        ) from None

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 
 from faircollect.errors import InputError
+
+if TYPE_CHECKING:
+    from faircollect.content.registry import TemplateRegistry
+    from faircollect.content.template import Actor, Template
+
+_VERSION = typer.Option("--version", "-v", help="Version (default: the newest that fits).")
 
 
 def register(app: typer.Typer) -> None:
@@ -17,6 +24,13 @@ def register(app: typer.Typer) -> None:
     templates = typer.Typer(help="Message templates: lint, author, review, approve.",
                             no_args_is_help=True)
     templates.command("lint")(lint_command)
+    templates.command("add")(add_command)
+    templates.command("submit")(submit_command)
+    templates.command("approve")(approve_command)
+    templates.command("send-back")(send_back_command)
+    templates.command("retire")(retire_command)
+    templates.command("list")(list_command)
+    templates.command("show")(show_command)
     app.add_typer(templates, name="templates")
 
 
@@ -40,3 +54,99 @@ def lint_command(
         out.write(orjson.dumps(result).decode("utf-8"))
         out.write("\n")
     out.flush()
+
+
+def _registry(ctx: typer.Context) -> tuple[TemplateRegistry, Actor]:
+    from faircollect.cli._context import app_for
+    from faircollect.content.registry import TemplateRegistry
+    from faircollect.content.template import Actor
+
+    cc = app_for(ctx)
+    # Until `access` owns roles, the caller states them (FAIRCOLLECT_ROLES=compliance,...).
+    roles = frozenset(r.strip() for r in os.environ.get("FAIRCOLLECT_ROLES", "").split(",")
+                      if r.strip())
+    return TemplateRegistry(cc.app.store), Actor(cc.actor, roles)
+
+
+def _print(t: Template) -> None:
+    sys.stdout.write(orjson.dumps(t.to_dict()).decode("utf-8") + "\n")
+
+
+def add_command(
+    ctx: typer.Context,
+    template_id: Annotated[str, typer.Option("--id", help="Template id.")] = "",
+    locale: Annotated[str, typer.Option(help="zh-CN | en")] = "",
+    audience: Annotated[str, typer.Option(help="borrower | designated_contact | third_party")] = "",
+    purpose: Annotated[str, typer.Option(help="reminder | collection | locate")] = "",
+    channel: Annotated[str | None, typer.Option(help="call | sms | email | letter | ...")] = None,
+    jurisdiction: Annotated[str | None, typer.Option(help="CN | US | UK")] = None,
+    body: Annotated[str | None, typer.Option(help="The body, with {name} placeholders.")] = None,
+    body_file: Annotated[Path | None, typer.Option(help="Read the body from a file.")] = None,
+    from_library: Annotated[bool, typer.Option(
+        "--from-library", help="Add every starter-library template as a draft.")] = False,
+) -> None:
+    """Add a template draft (or the next version of one); prints the stored version."""
+    from faircollect.content.starter import starter_templates
+    from faircollect.content.template import TemplateDraft
+
+    registry, actor = _registry(ctx)
+    if from_library:
+        for draft in starter_templates():
+            _print(registry.add(actor, draft))
+        return
+    if body_file is not None:
+        body = body_file.read_text(encoding="utf-8")
+    if body is None:
+        raise InputError("give --body or --body-file", field="body")
+    _print(registry.add(actor, TemplateDraft(
+        template_id=template_id, locale=locale, audience=audience, purpose=purpose, body=body,
+        channel=channel, jurisdiction=jurisdiction)))
+
+
+def submit_command(ctx: typer.Context, template_id: str,
+                   version: Annotated[int | None, _VERSION] = None) -> None:
+    """Send a draft for review (refused while the linter finds anything)."""
+    registry, actor = _registry(ctx)
+    _print(registry.submit(actor, template_id, version))
+
+
+def approve_command(ctx: typer.Context, template_id: str,
+                    version: Annotated[int | None, _VERSION] = None) -> None:
+    """Approve a version in review (compliance role; not its author)."""
+    registry, actor = _registry(ctx)
+    _print(registry.approve(actor, template_id, version))
+
+
+def send_back_command(ctx: typer.Context, template_id: str,
+                      version: Annotated[int | None, _VERSION] = None) -> None:
+    """Return a version in review to its author as a draft (compliance role)."""
+    registry, actor = _registry(ctx)
+    _print(registry.send_back(actor, template_id, version))
+
+
+def retire_command(ctx: typer.Context, template_id: str,
+                   version: Annotated[int | None, _VERSION] = None) -> None:
+    """Withdraw an approved version (compliance role)."""
+    registry, actor = _registry(ctx)
+    _print(registry.retire(actor, template_id, version))
+
+
+def list_command(ctx: typer.Context, state: Annotated[str | None, typer.Option(
+        help="draft | in_review | approved | retired")] = None) -> None:
+    """List template versions as JSON Lines."""
+    from faircollect.content.template import State
+
+    registry, _ = _registry(ctx)
+    try:
+        wanted = State(state) if state else None
+    except ValueError:
+        raise InputError(f"unknown state {state!r}", field="state") from None
+    for t in registry.list(wanted):
+        _print(t)
+
+
+def show_command(ctx: typer.Context, template_id: str,
+                 version: Annotated[int | None, _VERSION] = None) -> None:
+    """Show one version (default: the newest) as JSON."""
+    registry, _ = _registry(ctx)
+    _print(registry.get(template_id, version))

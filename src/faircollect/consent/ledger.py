@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +32,7 @@ from faircollect.consent.repository import (
     load_records,
     load_records_frame,
 )
-from faircollect.errors import Conflict, InputError, NotFound
+from faircollect.errors import Conflict, InputError, IntegrityError, NotFound
 from faircollect.store.tables.consent import consent_notices, consent_receipts
 from faircollect.store.tables.foundation import consent_records
 from faircollect.store.unit_of_work import Store, UnitOfWork
@@ -210,7 +210,7 @@ class ConsentLedger:
             by_consent: dict[str, list[ConsentRecord]] = {}
             for r in load_records(uow.conn):
                 by_consent.setdefault(r.consent_id, []).append(r)
-            for cid, recs in by_consent.items():
+            for recs in by_consent.values():
                 if any(r.kind == "withdraw" for r in recs):
                     continue
                 st = record.state(recs, as_of)
@@ -324,8 +324,10 @@ class ConsentLedger:
             policy_version=rec.policy_version, notice_sha256=rec.notice_sha256,
             recorded_at=rec.recorded_at,
         ))
-        record_id = int(result.inserted_primary_key[0])
-        return ConsentRecord(record_id, *[getattr(rec, f) for f in _FIELDS[1:]])
+        key = result.inserted_primary_key
+        if key is None:  # every supported dialect reports it; guard the typing
+            raise IntegrityError("the database did not report the new record id")
+        return replace(rec, record_id=int(key[0]))
 
     def _issue(self, uow: UnitOfWork, rec: ConsentRecord, jurisdiction: str, locale: str,
                now: datetime) -> Issued:
@@ -359,9 +361,6 @@ class ConsentLedger:
             "contact_id": rec.contact_id, "stopped_at": at, "reason": why,
         })
         return rec
-
-
-_FIELDS = tuple(ConsentRecord.__dataclass_fields__)
 
 
 def _cut(last: ConsentRecord, at: datetime, now: datetime) -> ConsentRecord:

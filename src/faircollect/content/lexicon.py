@@ -35,7 +35,6 @@ class Rule:
     message: str
     audiences: frozenset[str]
     pattern: re.Pattern[str]
-    prefilter: re.Pattern[str]  # the patterns without their leading \b: cheaper, never stricter
     unless_before: re.Pattern[str] | None
 
     def negated(self, text: str, start: int) -> bool:
@@ -142,15 +141,8 @@ def _rule(r: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
         message=str(r["message"]),
         audiences=audiences,
         pattern=re.compile(_alternation(r["patterns"], macros)),
-        prefilter=re.compile(_alternation([_unanchor(p) for p in r["patterns"]], macros)),
         unless_before=re.compile(f"(?:{_expand(unless, macros)})$") if unless else None,
     )
-
-
-def _unanchor(pattern: str) -> str:
-    # A leading word boundary defeats the regex engine's first-character scan; dropping it only
-    # widens what matches, so the result can rule a text out before the real pattern runs.
-    return pattern.replace("|\\b", "|").removeprefix("\\b")
 
 
 def _alternation(patterns: list[str], macros: Mapping[str, str]) -> str:

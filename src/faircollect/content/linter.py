@@ -35,7 +35,7 @@ def lint(
     text = view.text
     findings: list[Finding] = []
     for rule in lexicon.rules:
-        if audience not in rule.audiences or rule.prefilter.search(text) is None:
+        if audience not in rule.audiences:
             continue
         last_end = -1
         for m in rule.pattern.finditer(text):

@@ -206,7 +206,8 @@ def _en_edits(needed: tuple[bool, bool, bool, bool]) -> re.Pattern[str]:
         alts.append(r"(?P<spelled>(?<![a-z0-9])[a-z](?P<g>[|\-_*~^`\x00][ |\-_*~^`\x00]{0,2})"
                     r"[a-z'](?:(?P=g)[a-z'])*(?![a-z0-9]))")
         alts.append(r"(?P<spelled2>(?<![a-z0-9])[a-z](?P<s>[ ]{1,2})[a-z']"
-                    r"(?:(?:(?P=s)[a-z'])+(?![a-z0-9])|(?=(?P=s)[ ])|(?=[-'`~^_][a-z](?:[ ]|$))|(?=[ ]*(?:\|(?![a-z])|$))))")
+                    r"(?:(?:(?P=s)[a-z'])+(?![a-z0-9])|(?=(?P=s)[ ])"
+                    r"|(?=[-'`~^_][a-z](?:[ ]|$))|(?=[ ]*(?:\|(?![a-z])|$))))")
     if joiners or masked:
         alts.append(r"(?P<joiners>[-'`*~^_\x00\x01]+)")
     if digits:

@@ -15,7 +15,7 @@ from typing import Any
 from faircollect.policy import params as p
 from faircollect.policy.content_check import LINT_ERROR
 from faircollect.policy.context import Context
-from faircollect.policy.request import KNOWN_FLAGS, clock_seconds
+from faircollect.policy.request import KNOWN_FLAGS, AgreedWindow, clock_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ def contact_hours(prm: p.ContactHours, ctx: Context) -> Failure | None:
     start, end = clock_seconds(prm.start), clock_seconds(prm.end)
     if start <= ctx.sod < end:
         return None
-    windows = ()
+    windows: tuple[AgreedWindow, ...] = ()
     if prm.honour_agreed_windows and ctx.req.attempt.audience == "borrower":
         windows = ctx.req.borrower.agreed_windows
         if any(in_window(ctx.sod, w.start_s, w.end_s) for w in windows):
@@ -136,7 +136,8 @@ def borrower_unreachable(prm: p.BorrowerUnreachable, ctx: Context) -> Failure | 
 def contact_refused(prm: p.NoParams, ctx: Context) -> Failure | None:
     cid, contact = ctx.req.attempt.contact_id, ctx.contact
     refused = (contact is not None and contact.refused_contact) or any(
-        h.contact_id == cid and h.audience != "borrower" and h.outcome == "refused" and h.at < ctx.at
+        h.contact_id == cid and h.audience != "borrower" and h.outcome == "refused"
+        and h.at < ctx.at
         for h in ctx.req.history
     )
     return Failure(f"contact {cid} refused further contact", None) if refused else None
@@ -210,7 +211,7 @@ def template_approval(prm: p.TemplateApproval, ctx: Context) -> Failure | None:
 
 def blocking_findings(prm: p.Content, found: frozenset[str], channel: str) -> list[str]:
     """The linter findings that block under this content rule for this channel."""
-    hits = [
+    hits: list[str] = [
         c for c in prm.blocking
         if c in found and (c != "OPT_OUT_MISSING" or channel in prm.require_opt_out)
     ]

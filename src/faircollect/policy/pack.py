@@ -190,9 +190,7 @@ def builtin_packs() -> tuple[Pack, ...]:
 
 
 def _version_key(pack: Pack) -> tuple[int, int]:
-    m = _PACK_ID.match(pack.id)
-    assert m is not None  # ids were validated on load
-    year, minor = m.group("version").split(".")
+    year, minor = pack.id.rsplit("-", 1)[1].split(".")  # the id was validated on load
     return int(year), int(minor)
 
 

@@ -41,7 +41,8 @@ class _Frames:
             try:
                 zone(z)
             except ValueError as exc:
-                raise InputError(f"field borrower.timezone: {exc}", field="borrower.timezone")
+                raise InputError(f"field borrower.timezone: {exc}",
+                                 field="borrower.timezone") from None
         at_us = req["at"].dt.epoch("us")
         at_s = at_us // _US
         lo, hi = int(at_s.min()) - 2 * 86_400, int(at_s.max()) + 86_400  # type: ignore[arg-type]
@@ -243,7 +244,8 @@ def _borrower_unreachable(prm: p.BorrowerUnreachable, f: _Frames) -> pl.Expr:
 
 def _contact_refused(prm: p.NoParams, f: _Frames) -> pl.Expr:
     h = f.contact_history.filter(
-        (pl.col("contact_id") == pl.col("a_contact_id")) & (pl.col("outcome") == "refused") & (pl.col("at") < pl.col("a_at"))
+        (pl.col("contact_id") == pl.col("a_contact_id")) & (pl.col("outcome") == "refused")
+        & (pl.col("at") < pl.col("a_at"))
     )
     return pl.lit(f.contact["refused"]) | pl.lit(f.mark(h["row"]))
 

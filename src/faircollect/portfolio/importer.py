@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 import polars as pl
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import bindparam, delete, insert, update
 
 from faircollect.bootstrap import App
@@ -26,6 +26,7 @@ from faircollect.ledger.schedule_frame import schedule_frame
 from faircollect.portfolio.parse import ParsedPortfolio, Progress, parse_portfolio
 from faircollect.portfolio.records import BorrowerRecord, ContactRecord, LoanRecord
 from faircollect.portfolio.state import StoredPortfolio, load_stored
+from faircollect.store.bulk import insert_rows
 from faircollect.store.tables.foundation import (
     borrowers,
     consent_records,
@@ -36,7 +37,6 @@ from faircollect.store.tables.foundation import (
     loans,
     payments,
 )
-from faircollect.store.bulk import insert_rows
 from faircollect.store.unit_of_work import UnitOfWork
 
 AUDIT_CHUNK = 1000
@@ -188,10 +188,20 @@ class _Writer:
         new_rows, key_rows, changed_rows = [], [], []
         unchanged = 0
         for b in records:
-            digest = self.digest((
-                b.borrower_id, b.jurisdiction, b.timezone, b.locale, ";".join(b.flags),
-                ";".join(b.opted_out_channels), b.full_name, b.national_id, b.phone, b.email or "",
-            ))
+            digest = self.digest(
+                (
+                    b.borrower_id,
+                    b.jurisdiction,
+                    b.timezone,
+                    b.locale,
+                    ";".join(b.flags),
+                    ";".join(b.opted_out_channels),
+                    b.full_name,
+                    b.national_id,
+                    b.phone,
+                    b.email or "",
+                )
+            )
             prior = self.stored.borrowers.get(b.borrower_id)
             if prior is None:
                 key_row, cipher = self.vault.new_key_row(b.borrower_id, self.now)
@@ -221,11 +231,14 @@ class _Writer:
 
     # -- contacts -----------------------------------------------------------------------
     def contacts(self, records: list[ContactRecord]) -> None:
-        new_rows, changed_rows = [], []
+        new_rows: list[dict[str, Any]] = []
+        changed_rows: list[dict[str, Any]] = []
         unchanged = 0
         seal = self.vault.seal
         for c in records:
-            digest = self.digest((c.contact_id, c.borrower_id, c.relation, c.source, c.name, c.phone))
+            digest = self.digest(
+                (c.contact_id, c.borrower_id, c.relation, c.source, c.name, c.phone)
+            )
             prior = self.stored.contacts.get(c.contact_id)
             if prior is not None and prior[1] == digest:
                 unchanged += 1
@@ -243,7 +256,9 @@ class _Writer:
                 "updated_at": self.now,
             }
             if prior is None:
-                new_rows.append({**row, "contact_id": cid, "refused_contact": False, "created_at": self.now})
+                new_rows.append(
+                    {**row, "contact_id": cid, "refused_contact": False, "created_at": self.now}
+                )
             else:
                 changed_rows.append({**row, "c_id": cid})
         if new_rows:
@@ -253,7 +268,9 @@ class _Writer:
                 update(contacts).where(contacts.c.contact_id == bindparam("c_id")), changed_rows
             )
         self.report.tally("contacts", len(new_rows), len(changed_rows), unchanged)
-        self._audit("contacts", [r["contact_id"] for r in new_rows], [r["c_id"] for r in changed_rows])
+        self._audit(
+            "contacts", [r["contact_id"] for r in new_rows], [r["c_id"] for r in changed_rows]
+        )
         self.tick("write contacts", len(records))
 
     # -- consents -----------------------------------------------------------------------
@@ -276,19 +293,35 @@ class _Writer:
             }
             prior = self.stored.consents.get(c.consent_id)
             if prior is None:
-                rows.append({**base, "kind": "grant", "expires_at": c.expires_at, "withdrawn_at": None})
+                rows.append(
+                    {**base, "kind": "grant", "expires_at": c.expires_at, "withdrawn_at": None}
+                )
                 created.append(c.consent_id)
                 if c.withdrawn_at is not None:
-                    rows.append({**base, "kind": "withdraw", "expires_at": c.expires_at,
-                                 "withdrawn_at": c.withdrawn_at})
+                    rows.append(
+                        {
+                            **base,
+                            "kind": "withdraw",
+                            "expires_at": c.expires_at,
+                            "withdrawn_at": c.withdrawn_at,
+                        }
+                    )
                 continue
             changed = False
             if c.expires_at != prior.expires_at:
-                rows.append({**base, "kind": "renew", "expires_at": c.expires_at, "withdrawn_at": None})
+                rows.append(
+                    {**base, "kind": "renew", "expires_at": c.expires_at, "withdrawn_at": None}
+                )
                 changed = True
             if c.withdrawn_at is not None and prior.withdrawn_at is None:
-                rows.append({**base, "kind": "withdraw", "expires_at": c.expires_at,
-                             "withdrawn_at": c.withdrawn_at})
+                rows.append(
+                    {
+                        **base,
+                        "kind": "withdraw",
+                        "expires_at": c.expires_at,
+                        "withdrawn_at": c.withdrawn_at,
+                    }
+                )
                 changed = True
             if changed:
                 updated.append(c.consent_id)
@@ -306,11 +339,19 @@ class _Writer:
         replaced: list[str] = []
         unchanged = 0
         for loan in records:
-            digest = self.digest((
-                loan.loan_id, loan.borrower_id, loan.currency, str(loan.principal_minor),
-                str(loan.annual_rate), str(loan.term_months), loan.disbursed_on.isoformat(),
-                loan.first_due_on.isoformat(), loan.schedule,
-            ))
+            digest = self.digest(
+                (
+                    loan.loan_id,
+                    loan.borrower_id,
+                    loan.currency,
+                    str(loan.principal_minor),
+                    str(loan.annual_rate),
+                    str(loan.term_months),
+                    loan.disbursed_on.isoformat(),
+                    loan.first_due_on.isoformat(),
+                    loan.schedule,
+                )
+            )
             prior = self.stored.loans.get(loan.loan_id)
             if prior is not None and prior[1] == digest:
                 unchanged += 1
@@ -336,7 +377,9 @@ class _Writer:
         if new_rows:
             insert_rows(self.conn, loans, new_rows)
         if changed_rows:
-            self.conn.execute(update(loans).where(loans.c.loan_id == bindparam("l_id")), changed_rows)
+            self.conn.execute(
+                update(loans).where(loans.c.loan_id == bindparam("l_id")), changed_rows
+            )
             self.conn.execute(delete(installments).where(installments.c.loan_id.in_(replaced)))
         if schedule_rows:
             insert_rows(self.conn, installments, _schedules(schedule_rows))
@@ -346,16 +389,23 @@ class _Writer:
 
     # -- payments -----------------------------------------------------------------------
     def payments(self, parsed: ParsedPortfolio) -> None:
-        new_rows, changed_rows = [], []
+        new_rows: list[dict[str, Any]] = []
+        changed_rows: list[dict[str, Any]] = []
         unchanged = 0
         for p in parsed.payments:
-            digest = self.digest((p.payment_id, p.loan_id, p.paid_on.isoformat(), str(p.amount_minor)))
+            digest = self.digest(
+                (p.payment_id, p.loan_id, p.paid_on.isoformat(), str(p.amount_minor))
+            )
             prior = self.stored.payments.get(p.payment_id)
             if prior == digest:
                 unchanged += 1
                 continue
-            row = {"loan_id": p.loan_id, "paid_on": p.paid_on, "amount_minor": p.amount_minor,
-                   "row_digest": digest}
+            row = {
+                "loan_id": p.loan_id,
+                "paid_on": p.paid_on,
+                "amount_minor": p.amount_minor,
+                "row_digest": digest,
+            }
             if prior is None:
                 new_rows.append({**row, "payment_id": p.payment_id, "created_at": self.now})
             else:
@@ -367,5 +417,7 @@ class _Writer:
                 update(payments).where(payments.c.payment_id == bindparam("p_id")), changed_rows
             )
         self.report.tally("payments", len(new_rows), len(changed_rows), unchanged)
-        self._audit("payments", [r["payment_id"] for r in new_rows], [r["p_id"] for r in changed_rows])
+        self._audit(
+            "payments", [r["payment_id"] for r in new_rows], [r["p_id"] for r in changed_rows]
+        )
         self.tick("write payments", len(parsed.payments))

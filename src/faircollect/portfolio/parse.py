@@ -74,7 +74,9 @@ def parse_portfolio(
         record = BorrowerRecord.parse(row)
         stored_b = stored.borrowers.get(record.borrower_id)
         if stored_b is not None and stored_b[2] is not None:
-            raise row.error("borrower_id", "this borrower was erased; their data cannot be re-imported")
+            raise row.error(
+                "borrower_id", "this borrower was erased; their data cannot be re-imported"
+            )
         jurisdiction[record.borrower_id] = record.jurisdiction
         out.borrowers.append(record)
     tick("borrowers", len(out.borrowers))
@@ -161,7 +163,10 @@ def _check_consent_change(row: Row, consent: ConsentRecord, stored: StoredPortfo
     if prior is None:
         return
     if (prior.borrower_id, prior.purpose, prior.contact_id, prior.granted_at) != (
-        consent.borrower_id, consent.purpose, consent.contact_id, consent.granted_at,
+        consent.borrower_id,
+        consent.purpose,
+        consent.contact_id,
+        consent.granted_at,
     ):
         raise row.error(
             "consent_id",
@@ -171,5 +176,7 @@ def _check_consent_change(row: Row, consent: ConsentRecord, stored: StoredPortfo
     if prior.withdrawn_at is not None and consent.withdrawn_at != prior.withdrawn_at:
         raise RowError(
             "the consent was withdrawn; a withdrawal cannot be changed or undone by import",
-            file=row.file, line=row.line, column="withdrawn_at",
+            file=row.file,
+            line=row.line,
+            column="withdrawn_at",
         )

@@ -40,8 +40,14 @@ SPECS: dict[str, FileSpec] = {
         FileSpec(
             "loans",
             (
-                "loan_id", "borrower_id", "principal", "currency", "annual_rate",
-                "term_months", "disbursed_on", "first_due_on",
+                "loan_id",
+                "borrower_id",
+                "principal",
+                "currency",
+                "annual_rate",
+                "term_months",
+                "disbursed_on",
+                "first_due_on",
             ),
             ("schedule",),
         ),
@@ -79,7 +85,9 @@ def _check_header(name: str, header: list[str], spec: FileSpec) -> None:
         if col not in spec.columns:
             raise RowError(
                 f"unknown column {col!r} (expected {', '.join(sorted(spec.columns))})",
-                file=name, line=1, column=col,
+                file=name,
+                line=1,
+                column=col,
             )
     for col in spec.required:
         if col not in seen:
@@ -96,7 +104,9 @@ def _read_csv(path: Path, spec: FileSpec) -> Iterator[Row]:
         try:
             header = next(reader, None)
             if header is None:
-                raise RowError("the file is empty (a header row is required)", file=path.name, line=1)
+                raise RowError(
+                    "the file is empty (a header row is required)", file=path.name, line=1
+                )
             header = [h.strip() for h in header]
             _check_header(path.name, header, spec)
             width = len(header)
@@ -109,13 +119,16 @@ def _read_csv(path: Path, spec: FileSpec) -> Iterator[Row]:
                 if len(cells) != width:
                     raise RowError(
                         f"has {len(cells)} cells but the header has {width}",
-                        file=path.name, line=line,
+                        file=path.name,
+                        line=line,
                     )
                 yield line, {k: v.strip() for k, v in zip(header, cells, strict=True) if v.strip()}
         except UnicodeDecodeError as exc:
             raise RowError("is not valid UTF-8", file=path.name, line=reader.line_num + 1) from exc
         except csv.Error as exc:
-            raise RowError(f"is not valid CSV ({exc})", file=path.name, line=reader.line_num) from exc
+            raise RowError(
+                f"is not valid CSV ({exc})", file=path.name, line=reader.line_num
+            ) from exc
 
 
 def _read_parquet(path: Path, spec: FileSpec) -> Iterator[Row]:

@@ -12,23 +12,32 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from faircollect.errors import InputError, RowError
-from faircollect.ledger.schedule import LoanTerms
 from faircollect.ledger.money import Money
+from faircollect.ledger.schedule import LoanTerms
 from faircollect.vault.phone import normalise_phone
 
 JURISDICTIONS = ("CN", "US", "UK")
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = {"CN": "zh-CN", "US": "en", "UK": "en"}
 FLAGS = (
-    "dispute_open", "cease_requested", "bankruptcy", "deceased", "attorney_represented",
-    "breathing_space", "hardship_pause", "vulnerable",
+    "dispute_open",
+    "cease_requested",
+    "bankruptcy",
+    "deceased",
+    "attorney_represented",
+    "breathing_space",
+    "hardship_pause",
+    "vulnerable",
 )
 CHANNELS = ("call", "sms", "email", "letter", "visit", "app_push")
 SOURCES = ("borrower_designated", "address_book", "public_record")
 CONSENT_CHANNELS = ("app", "web", "paper", "call")
 PURPOSES = (
-    "contact_designated_contact", "use_contacts_for_credit_assessment",
-    "share_with_collection_agency", "industry_data_sharing", "electronic_communications",
+    "contact_designated_contact",
+    "use_contacts_for_credit_assessment",
+    "share_with_collection_agency",
+    "industry_data_sharing",
+    "electronic_communications",
     "marketing",
 )
 
@@ -277,4 +286,6 @@ class PaymentRecord:
             raise row.error("amount", exc.message) from None
         if money.minor <= 0:
             raise row.error("amount", "must be positive")
-        return cls(row.text("payment_id"), row.text("loan_id"), row.day("paid_on"), money.minor, row.line)
+        return cls(
+            row.text("payment_id"), row.text("loan_id"), row.day("paid_on"), money.minor, row.line
+        )

@@ -15,15 +15,29 @@ def load_installments(conn: Connection) -> pl.DataFrame:
     """Every installment with its loan's currency and borrower (Int64 minor units)."""
     i, ln = installments.c, loans.c
     query = select(
-        i.loan_id, ln.borrower_id, ln.currency, i.number, i.due_on,
-        i.principal_minor.label("principal"), i.interest_minor.label("interest"),
+        i.loan_id,
+        ln.borrower_id,
+        ln.currency,
+        i.number,
+        i.due_on,
+        i.principal_minor.label("principal"),
+        i.interest_minor.label("interest"),
         i.fees_minor.label("fees"),
     ).join_from(installments, loans, i.loan_id == ln.loan_id)
-    return _frame(conn, query, {
-        "loan_id": pl.String, "borrower_id": pl.String, "currency": pl.String,
-        "number": pl.Int32, "due_on": pl.Date, "principal": pl.Int64, "interest": pl.Int64,
-        "fees": pl.Int64,
-    })
+    return _frame(
+        conn,
+        query,
+        {
+            "loan_id": pl.String,
+            "borrower_id": pl.String,
+            "currency": pl.String,
+            "number": pl.Int32,
+            "due_on": pl.Date,
+            "principal": pl.Int64,
+            "interest": pl.Int64,
+            "fees": pl.Int64,
+        },
+    )
 
 
 def load_payments(conn: Connection) -> pl.DataFrame:

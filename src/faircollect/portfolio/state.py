@@ -42,34 +42,54 @@ def load_stored(conn: Connection) -> StoredPortfolio:
     for row in conn.execute(select(b.borrower_id, b.row_digest, b.jurisdiction, b.erased_at)):
         s.borrowers[row.borrower_id] = (row.row_digest, row.jurisdiction, row.erased_at)
     c = contacts.c
-    for row in conn.execute(select(c.contact_id, c.borrower_id, c.row_digest)):
-        s.contacts[row.contact_id] = (row.borrower_id, row.row_digest)
+    for crow in conn.execute(select(c.contact_id, c.borrower_id, c.row_digest)):
+        s.contacts[crow.contact_id] = (crow.borrower_id, crow.row_digest)
     r = consent_records.c
     query = select(
-        r.consent_id, r.borrower_id, r.purpose, r.contact_id, r.kind, r.granted_at,
-        r.expires_at, r.withdrawn_at,
+        r.consent_id,
+        r.borrower_id,
+        r.purpose,
+        r.contact_id,
+        r.kind,
+        r.granted_at,
+        r.expires_at,
+        r.withdrawn_at,
     ).order_by(r.consent_id, r.record_id)
-    for row in conn.execute(query):
-        prev = s.consents.get(row.consent_id)
-        if prev is None or row.kind == "grant":
-            s.consents[row.consent_id] = ConsentState(
-                row.borrower_id, row.purpose, row.contact_id, row.granted_at, row.expires_at,
-                row.withdrawn_at,
+    for rec in conn.execute(query):
+        prev = s.consents.get(rec.consent_id)
+        if prev is None or rec.kind == "grant":
+            s.consents[rec.consent_id] = ConsentState(
+                rec.borrower_id,
+                rec.purpose,
+                rec.contact_id,
+                rec.granted_at,
+                rec.expires_at,
+                rec.withdrawn_at,
             )
-        elif row.kind == "renew":
-            s.consents[row.consent_id] = ConsentState(
-                prev.borrower_id, prev.purpose, prev.contact_id, prev.granted_at,
-                row.expires_at, prev.withdrawn_at,
+        elif rec.kind == "renew":
+            s.consents[rec.consent_id] = ConsentState(
+                prev.borrower_id,
+                prev.purpose,
+                prev.contact_id,
+                prev.granted_at,
+                rec.expires_at,
+                prev.withdrawn_at,
             )
-        elif row.kind == "withdraw":
-            s.consents[row.consent_id] = ConsentState(
-                prev.borrower_id, prev.purpose, prev.contact_id, prev.granted_at,
-                prev.expires_at, row.withdrawn_at,
+        elif rec.kind == "withdraw":
+            s.consents[rec.consent_id] = ConsentState(
+                prev.borrower_id,
+                prev.purpose,
+                prev.contact_id,
+                prev.granted_at,
+                prev.expires_at,
+                rec.withdrawn_at,
             )
     ln = loans.c
-    for row in conn.execute(select(ln.loan_id, ln.borrower_id, ln.row_digest, ln.currency, ln.disbursed_on)):
-        s.loans[row.loan_id] = (row.borrower_id, row.row_digest, row.currency, row.disbursed_on)
+    for lrow in conn.execute(
+        select(ln.loan_id, ln.borrower_id, ln.row_digest, ln.currency, ln.disbursed_on)
+    ):
+        s.loans[lrow.loan_id] = (lrow.borrower_id, lrow.row_digest, lrow.currency, lrow.disbursed_on)
     p = payments.c
-    for row in conn.execute(select(p.payment_id, p.row_digest)):
-        s.payments[row.payment_id] = row.row_digest
+    for prow in conn.execute(select(p.payment_id, p.row_digest)):
+        s.payments[prow.payment_id] = prow.row_digest
     return s

@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from faircollect.ledger.buckets import DEFAULT_BUCKETS
 from faircollect.ledger.money import minor_units
+from faircollect.ledger.roll_rates import roll_rates
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class PortfolioSummary:
     loans: int
     buckets: list[BucketRow]
     roll_accounts: list[list[float | None]]
-    roll_balances: list[list[float | None]]
+    roll_balances: dict[str, list[list[float | None]]]
     bucket_names: list[str]
     currencies: list[str]
 
@@ -38,27 +39,20 @@ def _to_money(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-minor_units(currency))
 
 
-def roll_matrix(before: pl.DataFrame, after: pl.DataFrame, names: list[str]) -> tuple[
-    list[list[float | None]], list[list[float | None]]
-]:
-    """Shares of accounts and of balances moving from bucket i (before) to bucket j (after)."""
-    joined = before.select("loan_id", pl.col("bucket").cast(pl.String).alias("b0"),
-                           pl.col("outstanding_principal").alias("bal")).join(
-        after.select("loan_id", pl.col("bucket").cast(pl.String).alias("b1")), on="loan_id"
-    )
-    counts = joined.group_by("b0", "b1").agg(pl.len().alias("n"), pl.col("bal").sum().alias("bal"))
-    index = {(r["b0"], r["b1"]): (r["n"], r["bal"]) for r in counts.iter_rows(named=True)}
-    accounts: list[list[float | None]] = []
-    balances: list[list[float | None]] = []
+def _matrix(long: pl.DataFrame, names: list[str], value: str) -> list[list[float | None]]:
+    """A from x to matrix of shares from the ledger's long-form roll rates."""
+    totals = long.group_by("from_bucket", "to_bucket").agg(pl.col(value).sum())
+    index = {(r["from_bucket"], r["to_bucket"]): r[value] for r in totals.iter_rows(named=True)}
+    matrix: list[list[float | None]] = []
     for source in names:
-        n_total = sum(index.get((source, t), (0, 0))[0] for t in names)
-        b_total = sum(index.get((source, t), (0, 0))[1] for t in names)
-        accounts.append([index.get((source, t), (0, 0))[0] / n_total if n_total else None for t in names])
-        balances.append([index.get((source, t), (0, 0))[1] / b_total if b_total else None for t in names])
-    return accounts, balances
+        whole = sum(index.get((source, t), 0) for t in names)
+        matrix.append([index.get((source, t), 0) / whole if whole else None for t in names])
+    return matrix
 
 
-def summarise(current: pl.DataFrame, previous: pl.DataFrame, as_of: date, prev_day: date) -> PortfolioSummary:
+def summarise(
+    current: pl.DataFrame, previous: pl.DataFrame, as_of: date, prev_day: date
+) -> PortfolioSummary:
     """Bucket counts and balances per currency now, and roll rates from `prev_day` to `as_of`."""
     names = list(DEFAULT_BUCKETS.names)
     open_now = current.filter(pl.col("outstanding_principal") > 0)
@@ -71,15 +65,28 @@ def summarise(current: pl.DataFrame, previous: pl.DataFrame, as_of: date, prev_d
     for name in names:
         part = grouped.filter(pl.col("bucket") == name)
         n = int(part["n"].sum())
-        bal = {r["currency"]: _to_money(r["bal"], r["currency"]) for r in part.iter_rows(named=True)}
+        bal = {
+            r["currency"]: _to_money(r["bal"], r["currency"]) for r in part.iter_rows(named=True)
+        }
         rows.append(BucketRow(name, n, n / total, bal))
-    # Roll rates by balance only make sense within a currency mix; shares are per-currency
-    # neutral for accounts, and balances are summed in minor units of similar scale (2 places).
-    acc, bal = roll_matrix(previous.filter(pl.col("outstanding_principal") > 0), current, names)
-    return PortfolioSummary(as_of, prev_day, open_now.height, rows, acc, bal, names, currencies)
+    # Account shares pool every currency; balance shares are per currency (amounts of
+    # different currencies cannot be added).
+    long = roll_rates(previous.filter(pl.col("outstanding_principal") > 0), current)
+    long = long.with_columns(
+        pl.col("from_bucket").cast(pl.String), pl.col("to_bucket").cast(pl.String)
+    )
+    accounts = _matrix(long, names, "accounts")
+    balances = {
+        c: _matrix(long.filter(pl.col("currency") == c), names, "balance") for c in currencies
+    }
+    return PortfolioSummary(
+        as_of, prev_day, open_now.height, rows, accounts, balances, names, currencies
+    )
 
 
-def write_html(summary: PortfolioSummary, path: Path, *, title: str = "FairCollect portfolio report") -> Path:
+def write_html(
+    summary: PortfolioSummary, path: Path, *, title: str = "FairCollect portfolio report"
+) -> Path:
     """Write the summary as a self-contained HTML page (inline SVG chart, no scripts)."""
     env = Environment(
         loader=PackageLoader("faircollect.reports", "templates"),

@@ -34,14 +34,12 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
 
     if order is not None:
         params: list[Any] = [
-            tuple(
-                processors[k](row[k]) if k in processors else row[k] for k in order
-            )
+            tuple(processors[k](row[k]) if k in processors else row[k] for k in order)
             for row in rows
         ]
     else:
         params = [convert(row) for row in rows]
-    conn.exec_driver_sql(str(compiled), params)  # type: ignore[arg-type]
+    conn.exec_driver_sql(str(compiled), params)
     return len(rows)
 
 

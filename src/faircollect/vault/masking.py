@@ -6,8 +6,15 @@ from __future__ import annotations
 def mask_phone(e164: str) -> str:
     """+8613812345699 -> 138****5699; keeps the first three and last four national digits."""
     digits = e164.lstrip("+")
-    national = digits[2:] if digits.startswith("86") else digits[1:] if digits.startswith("1") \
-        else digits[2:] if digits.startswith("44") else digits
+    national = (
+        digits[2:]
+        if digits.startswith("86")
+        else digits[1:]
+        if digits.startswith("1")
+        else digits[2:]
+        if digits.startswith("44")
+        else digits
+    )
     if len(national) <= 7:
         return "*" * (len(national) - 2) + national[-2:]
     return national[:3] + "*" * (len(national) - 7) + national[-4:]

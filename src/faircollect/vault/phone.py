@@ -51,7 +51,7 @@ class _RegionRules:
         if digits.startswith("+"):
             if not digits.startswith("+" + self.country_code):
                 return None
-            national = digits[1 + len(self.country_code):]
+            national = digits[1 + len(self.country_code) :]
             return f"+{self.country_code}{national}" if self.valid_national(national) else None
         if self.national_prefix and digits.startswith(self.national_prefix):
             return None  # trunk prefixes have region-specific parsing rules: let the library decide

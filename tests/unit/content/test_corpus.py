@@ -7,12 +7,13 @@ fewer than 3% of the compliant messages may be flagged at all.
 from __future__ import annotations
 
 from collections import Counter
+
 import pytest
+from content_corpus import load_corpus
 
 from faircollect.content.finding import Category
 from faircollect.content.linter import lint
 
-from content_corpus import load_corpus
 
 def test_corpus_is_big_and_covers_every_category() -> None:
     rows = load_corpus()

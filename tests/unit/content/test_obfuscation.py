@@ -7,18 +7,16 @@ zero-width characters inside words, leetspeak, upper case.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-
-import json
 from functools import cache
 from importlib import resources
 
 import pytest
+from content_corpus import load_corpus
 
 from faircollect.content.linter import lint
-
-from content_corpus import load_corpus
 
 _PLACEHOLDER = re.compile(r"(\{[A-Za-z_]+\})")
 _CYRILLIC = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у",

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-
 from policy_requests import build, rules, run
 
 AT = datetime.fromisoformat("2026-05-11T15:00:00+00:00")  # 10:00 in Chicago, 23:00 Shanghai

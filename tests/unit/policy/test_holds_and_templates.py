@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from policy_requests import build, cats, rules, run
 
 from faircollect.policy.request import KNOWN_FLAGS
-
-from policy_requests import build, cats, rules, run
 
 PACKS = ("CN", "US", "UK")
 

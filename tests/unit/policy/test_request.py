@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from policy_requests import build
 
 from faircollect.errors import InputError
 from faircollect.policy import parse_request
-
-from policy_requests import build
 
 
 def test_valid_request_normalises_instants_to_utc() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from policy_requests import cats, contact_request, rules, run
 
 AT = "2026-05-11T06:00:00+00:00"

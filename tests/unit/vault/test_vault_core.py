@@ -7,13 +7,21 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from faircollect.errors import InputError, IntegrityError, KeyUnavailable
 from faircollect.vault.blind_index import BlindIndexer
-from faircollect.vault.envelope import data_key_context, field_context, new_data_key, open_sealed, seal
+from faircollect.vault.envelope import (
+    data_key_context,
+    field_context,
+    new_data_key,
+    open_sealed,
+    seal,
+)
 from faircollect.vault.keys import LocalKeyring
 from faircollect.vault.masking import mask_email, mask_name, mask_national_id, mask_phone
-from faircollect.vault.phone import normalise_phone
+from faircollect.vault.phone import _library, normalise_phone
 
 
 def test_sealed_field_opens_only_in_its_place() -> None:
@@ -97,9 +105,7 @@ def test_masks() -> None:
 
 
 # The fast path must agree with phonenumbers on everything it accepts.
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from faircollect.vault.phone import _library  # noqa: E402
 
 
 def _library_or_none(raw: str, region: str) -> str | None:
@@ -115,12 +121,40 @@ _formats = st.sampled_from(["{}", "+{cc}{}", "+{cc} {}", "0{}", "({a}) {b}-{c}",
 @settings(max_examples=600, deadline=None)
 @given(
     jurisdiction=st.sampled_from(["CN", "US", "UK"]),
-    lead=st.sampled_from(["1", "13", "138", "15", "18", "2", "20", "21", "3", "4", "5", "6", "7",
-                          "74", "77", "79", "8", "9", "0", "10", "11", "12", "17", "179"]),
+    lead=st.sampled_from(
+        [
+            "1",
+            "13",
+            "138",
+            "15",
+            "18",
+            "2",
+            "20",
+            "21",
+            "3",
+            "4",
+            "5",
+            "6",
+            "7",
+            "74",
+            "77",
+            "79",
+            "8",
+            "9",
+            "0",
+            "10",
+            "11",
+            "12",
+            "17",
+            "179",
+        ]
+    ),
     rest=st.text(alphabet="0123456789", min_size=4, max_size=11),
     fmt=_formats,
 )
-def test_fast_path_agrees_with_phonenumbers(jurisdiction: str, lead: str, rest: str, fmt: str) -> None:
+def test_fast_path_agrees_with_phonenumbers(
+    jurisdiction: str, lead: str, rest: str, fmt: str
+) -> None:
     national = lead + rest
     cc = {"CN": "86", "US": "1", "UK": "44"}[jurisdiction]
     raw = fmt.format(national, cc=cc, a=national[:3], b=national[3:6], c=national[6:])

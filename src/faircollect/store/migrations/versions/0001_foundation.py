@@ -137,7 +137,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for name in (
-        "import_runs", "payments", "installments", "loans", "consent_records", "contacts",
-        "borrowers", "data_keys",
+        "import_runs",
+        "payments",
+        "installments",
+        "loans",
+        "consent_records",
+        "contacts",
+        "borrowers",
+        "data_keys",
     ):
         op.drop_table(name)

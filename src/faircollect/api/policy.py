@@ -1,0 +1,33 @@
+"""POST /v1/policy/decisions: one request, or {"requests": [...]} for a batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from faircollect.errors import InputError
+from faircollect.policy.intake import decide_many
+from faircollect.policy.request import parse_request
+
+router = APIRouter(prefix="/v1/policy", tags=["policy"])
+
+
+@router.post("/decisions")
+async def decisions(request: Request) -> Response:
+    """Decide one request (answers a decision) or a batch (answers {"decisions": [...]})."""
+    try:
+        body: Any = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        raise InputError("the request body is not valid JSON") from None
+    if isinstance(body, dict) and set(body) == {"requests"}:
+        items = body["requests"]
+        if not isinstance(items, list) or not items:
+            raise InputError("field requests: a non-empty list is required", field="requests")
+        parsed = [parse_request(x, where=f"requests[{i}]") for i, x in enumerate(items)]
+        payload: Any = {"decisions": decide_many(parsed)}
+    else:
+        payload = decide_many([parse_request(body)])[0]
+    return Response(orjson.dumps(payload), media_type="application/json")

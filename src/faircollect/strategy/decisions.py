@@ -1,0 +1,163 @@
+"""Deciding a plan: decision-request frames per pack, the vectorised decide, and re-planning.
+
+Every planned attempt becomes one row of a `policy.batch.RequestBatch` (the long frames hold
+the borrower's flags, opt-outs, the contact asked about and its consents, the recent history
+and notices) and is decided by `policy.vector.decide_frame` under the pack of its
+jurisdiction. A denial only about timing (hours, frequency) is decided again with the scalar
+`decide` to learn `next_allowed_at`; when that falls on the same local day inside the step's
+hours, the attempt is re-planned then and decided again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from faircollect.policy.batch import RequestBatch
+from faircollect.policy.decide import decide
+from faircollect.policy.request import DecisionRequest
+from faircollect.policy.vector import decide_frame
+from faircollect.strategy.inputs import PlanInputs
+from faircollect.strategy.library import PlaybookSet
+
+TIMING = frozenset({"HOURS", "FREQUENCY"})
+HISTORY_DAYS = 9  # the longest counted window is 7 days; a margin covers every time zone
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """The plan's attempts with `allowed`, `rules`, `categories`, `pack_id`, `replan_of`."""
+
+    attempts: pl.DataFrame
+
+
+def _templates(books: PlaybookSet, ids: list[str]) -> pl.DataFrame:
+    rows = []
+    for tid in ids:
+        t = books.templates.get(tid)
+        rows.append((tid, t.approved if t else False, t.locale if t else None,
+                     t.body if t else None))
+    return pl.DataFrame(rows, schema={"template_id": pl.String, "template_approved": pl.Boolean,
+                                      "template_locale": pl.String, "body": pl.String},
+                        orient="row")
+
+
+def build_batch(rows: pl.DataFrame, inputs: PlanInputs, books: PlaybookSet,
+                day: date) -> RequestBatch:
+    """Request frames for `rows` (attempts with a `row` column 0..n-1, one jurisdiction)."""
+    tpl = _templates(books, rows["template_id"].unique().to_list())
+    req = rows.join(tpl, on="template_id", how="left", maintain_order="left").with_columns(
+        # A notice's decision sees the words it will carry about the next round.
+        template_body=pl.when(pl.col("next_step").is_not_null())
+        .then(pl.col("body").str.replace_all("{next_step}", pl.col("next_step"), literal=True))
+        .otherwise(pl.col("body")),
+    ).join(inputs.accounts.select("borrower_id", "unreachable_since", "flags", "opted_out"),
+           on="borrower_id", how="left", maintain_order="left")
+    requests = req.select("row", at=pl.col("planned_at"), timezone="timezone",
+                          channel="channel", audience="audience", purpose="purpose",
+                          contact_id="contact_id", template_id="template_id",
+                          template_approved="template_approved",
+                          template_locale="template_locale", template_body="template_body",
+                          unreachable_since="unreachable_since")
+    flags = req.select("row", "flags").explode("flags").drop_nulls().rename({"flags": "flag"})
+    opted = req.select("row", "opted_out").explode("opted_out").drop_nulls().rename(
+        {"opted_out": "channel"})
+    key = rows.select("row", "borrower_id", "contact_id").filter(
+        pl.col("contact_id").is_not_null())
+    contacts = key.join(inputs.contacts, on=["borrower_id", "contact_id"]).select(
+        "row", id="contact_id", source="source", refused="refused")
+    consents = key.join(inputs.consents, on=["borrower_id", "contact_id"]).select(
+        "row", purpose=pl.lit("contact_designated_contact"), contact_id="contact_id",
+        granted_at="granted_at", expires_at="expires_at", withdrawn_at="withdrawn_at")
+    since = datetime.combine(day - timedelta(days=HISTORY_DAYS), datetime.min.time())
+    hist = inputs.history.filter(
+        (pl.col("audience") != "borrower")
+        | (pl.col("at").dt.replace_time_zone(None) >= since))
+    history = rows.select("row", "borrower_id").join(hist, on="borrower_id").select(
+        "row", "at", "channel", "audience", "contact_id", "outcome").sort("row")
+    notices = rows.select("row", "borrower_id").join(inputs.notices, on="borrower_id").select(
+        "row", "at", "kind")
+    windows = pl.DataFrame(schema={"row": pl.UInt32, "start_s": pl.Int32, "end_s": pl.Int32})
+    return RequestBatch(requests=requests, flags=flags, opted_out=opted, windows=windows,
+                        contacts=contacts, consents=consents, history=history,
+                        notices=notices)
+
+
+def request_of(batch: RequestBatch, row: int, jurisdiction: str) -> DecisionRequest:
+    """One row of a batch as a request model (for the scalar re-decide)."""
+    def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+        return frame.filter(pl.col("row") == row).drop("row").to_dicts()
+
+    r = rows(batch.requests)[0]
+    tpl = None if r["template_id"] is None else {
+        "id": r["template_id"], "approved": bool(r["template_approved"]),
+        "locale": r["template_locale"] or "und", "body": r["template_body"]}
+    data = {
+        "jurisdiction": jurisdiction, "at": r["at"],
+        "attempt": {"channel": r["channel"], "audience": r["audience"],
+                    "purpose": r["purpose"], "contact_id": r["contact_id"], "template": tpl},
+        "borrower": {"timezone": r["timezone"], "days_past_due": 0,
+                     "unreachable_since": r["unreachable_since"],
+                     "flags": [f["flag"] for f in rows(batch.flags)],
+                     "opted_out_channels": [o["channel"] for o in rows(batch.opted_out)]},
+        "contacts": [{"id": c["id"], "relation": "designated", "source": c["source"],
+                      "refused_contact": bool(c["refused"])} for c in rows(batch.contacts)],
+        "consents": rows(batch.consents), "history": rows(batch.history),
+        "notices": rows(batch.notices),
+    }
+    return DecisionRequest.model_validate(data)
+
+
+def decide_plan(attempts: pl.DataFrame, inputs: PlanInputs, books: PlaybookSet,
+                day: date) -> Decided:
+    """Decide every attempt under its jurisdiction's pack, re-planning timing denials."""
+    inp = inputs.checked()
+    out: list[pl.DataFrame] = []
+    for (jur,), part in attempts.partition_by("jurisdiction", as_dict=True).items():
+        pack = books.packs[str(jur)]
+        rows = part.with_row_index("row")
+        batch = build_batch(rows, inp, books, day)
+        verdict = decide_frame(batch, pack)
+        decided = rows.join(verdict.select("row", "allowed", "rules", "categories"),
+                            on="row").with_columns(pack_id=pl.lit(pack.id),
+                                                   replan_of=pl.lit(None, pl.String))
+        out.append(decided.drop("row"))
+        retry = decided.filter(~pl.col("allowed") & pl.col("categories").list.eval(
+            pl.element().is_in(list(TIMING))).list.all())
+        out.extend(_replanned(retry, batch, str(jur), books, pack.id))
+    if not out:
+        empty = attempts.with_columns(
+            allowed=pl.lit(None, pl.Boolean), rules=pl.lit(None, pl.List(pl.String)),
+            categories=pl.lit(None, pl.List(pl.String)), pack_id=pl.lit(None, pl.String),
+            replan_of=pl.lit(None, pl.String))
+        return Decided(empty)
+    return Decided(pl.concat(out, how="vertical_relaxed"))
+
+
+def _replanned(retry: pl.DataFrame, batch: RequestBatch, jur: str, books: PlaybookSet,
+               pack_id: str) -> list[pl.DataFrame]:
+    pack = books.packs[jur]
+    found = []
+    for rec in retry.iter_rows(named=True):
+        request = request_of(batch, rec["row"], pack_id)
+        first = decide(request, pack)
+        if first.next_allowed_at is None:
+            continue
+        nxt = datetime.fromisoformat(first.next_allowed_at)
+        local_start = rec["planned_at"].astimezone(nxt.tzinfo)
+        if nxt.date() != local_start.date() or nxt.hour * 3600 + nxt.minute * 60 >= int(
+                rec["hours_end"]):
+            continue  # not today, or past the step's hours: tomorrow's plan takes over
+        again = decide(request.at_time(nxt), pack)
+        found.append({**{k: v for k, v in rec.items() if k != "row"},
+                      "planned_at": nxt, "allowed": again.allowed,
+                      "rules": [v.rule for v in again.violations],
+                      "categories": sorted({v.category.value for v in again.violations}),
+                      "pack_id": pack.id, "replan_of": rec["step_id"]})
+    if not found:
+        return []
+    schema = retry.drop("row").schema
+    return [pl.DataFrame(found, schema=schema, orient="row")]

@@ -1,0 +1,134 @@
+"""Assemble the planner's inputs for a business date from the store (read only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import polars as pl
+from sqlalchemy import Connection, func, select
+
+from faircollect.cases.state import case_state
+from faircollect.consent.frame import spans_frame
+from faircollect.consent.repository import load_records_frame
+from faircollect.errors import InputError
+from faircollect.ledger.snapshot import snapshot
+from faircollect.portfolio.snapshot import load_installments, load_payments
+from faircollect.store.tables.cases import hardship_pauses, payment_plans, promises
+from faircollect.store.tables.cycle import planned_attempts
+from faircollect.store.tables.dispatch import contact_history, outbox
+from faircollect.store.tables.foundation import borrowers, contacts, loans
+from faircollect.strategy.inputs import SCHEMAS, UTC_TS, PlanInputs
+from faircollect.strategy.reachability import unreachable_since
+
+DONE_DAYS = 240  # the longest episode a playbook follows, plus its notices
+NO_STAGE = -100_000  # an account with nothing due: outside every stage
+
+
+def _frame(conn: Connection, query: object, schema: dict[str, object]) -> pl.DataFrame:
+    rows = conn.execute(query).all()  # type: ignore[call-overload]
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")  # type: ignore[arg-type]
+
+
+def portfolio_start(conn: Connection) -> date | None:
+    """The first disbursement date in the store, or None without loans."""
+    first = conn.execute(select(func.min(loans.c.disbursed_on))).scalar()
+    return first if isinstance(first, date) else None
+
+
+def account_positions(conn: Connection, day: date) -> pl.DataFrame:
+    """Per borrower: signed dpd, overdue and next-due amounts (minor units), currency."""
+    inst = load_installments(conn)
+    pays = load_payments(conn)
+    owners = inst.select("loan_id", "borrower_id").unique("loan_id")
+    snap = snapshot(inst.drop("borrower_id"), pays, day).join(owners, on="loan_id")
+    nxt = inst.join(snap.select("loan_id", "next_due_on"), on="loan_id").filter(
+        pl.col("due_on") == pl.col("next_due_on")).group_by("loan_id").agg(
+        next_amount=(pl.col("principal") + pl.col("interest") + pl.col("fees")).sum())
+    snap = snap.join(nxt, on="loan_id", how="left")
+    per = snap.group_by("borrower_id").agg(
+        dpd_max=pl.col("days_past_due").max(), overdue_minor=pl.col("overdue_amount").sum(),
+        due_date=pl.col("next_due_on").min(), next_amount=pl.col("next_amount").sum(),
+        currency=pl.col("currency").first())
+    until = (pl.col("due_date") - pl.lit(day)).dt.total_days()
+    return per.with_columns(dpd=pl.when(pl.col("dpd_max") > 0).then(pl.col("dpd_max"))
+                            .when(pl.col("due_date").is_not_null()).then(-until)
+                            .otherwise(NO_STAGE).cast(pl.Int32))
+
+
+def _case_flags(conn: Connection, ids: list[str], day: date) -> pl.DataFrame:
+    """promise_pending, plan_active and the effective flags of borrowers with cases."""
+    with_cases: set[str] = set()
+    for table in (promises, payment_plans, hardship_pauses):
+        with_cases.update(r[0] for r in conn.execute(select(table.c.borrower_id).distinct()))
+    wanted = [b for b in ids if b in with_cases]
+    at = datetime.combine(day, time(0)).astimezone()
+    states = case_state(conn, wanted, as_of=at) if wanted else {}
+    return pl.DataFrame(
+        [(b, s["promise"] is not None, s["plan"] is not None, list(s["flags"]))
+         for b, s in states.items()],
+        schema={"borrower_id": pl.String, "promise_pending": pl.Boolean,
+                "plan_active": pl.Boolean, "case_flags": pl.List(pl.String)}, orient="row")
+
+
+def load_inputs(conn: Connection, day: date, *, min_dpd: int = -3,
+                skip: set[str] | None = None) -> tuple[PlanInputs, pl.DataFrame]:
+    """The planner's inputs for `day`, and the per-borrower positions (for rendering)."""
+    pos = account_positions(conn, day).filter(pl.col("dpd") >= min_dpd)
+    if skip:
+        pos = pos.filter(~pl.col("borrower_id").is_in(list(skip)))
+    b = borrowers.c
+    people = _frame(conn, select(b.borrower_id, b.jurisdiction, b.timezone, b.locale, b.flags,
+                                 b.opted_out_channels).where(b.erased_at.is_(None)),
+                    {"borrower_id": pl.String, "jurisdiction": pl.String,
+                     "timezone": pl.String, "locale": pl.String, "flags": pl.String,
+                     "opted_out": pl.String})
+    acc = pos.join(people, on="borrower_id")
+    ids = acc["borrower_id"].to_list()
+    cases = _case_flags(conn, ids, day)
+    end = datetime.combine(day, time(0)).replace(tzinfo=None)
+    h = contact_history.c
+    history = _frame(conn, select(h.borrower_id, h.at, h.channel, h.audience, h.contact_id,
+                                  h.outcome), SCHEMAS["history"]).filter(
+        pl.col("at").dt.replace_time_zone(None) < end)
+    history = history.join(acc.select("borrower_id"), on="borrower_id", how="semi")
+    unreach = unreachable_since(history)
+    acc = (
+        acc.join(cases, on="borrower_id", how="left").join(unreach, on="borrower_id", how="left")
+        .with_columns(
+            flags=pl.when(pl.col("case_flags").is_not_null()).then(pl.col("case_flags"))
+            .otherwise(pl.col("flags").str.split(";").list.eval(
+                pl.element().filter(pl.element() != ""))),
+            opted_out=pl.col("opted_out").str.split(";").list.eval(
+                pl.element().filter(pl.element() != "")),
+            promise_pending=pl.col("promise_pending").fill_null(False),
+            plan_active=pl.col("plan_active").fill_null(False),
+            segment=pl.lit("standard"),
+        )
+    )
+    c = contacts.c
+    people_contacts = _frame(conn, select(c.borrower_id, c.contact_id, c.relation, c.source,
+                                          c.refused_contact), SCHEMAS["contacts"])
+    records = load_records_frame(conn)
+    spans = spans_frame(records).filter(pl.col("purpose") == "contact_designated_contact")
+    consents = spans.select("borrower_id", "contact_id", granted_at="start",
+                            expires_at="expires", withdrawn_at="withdrawn_at")
+    o = outbox.c
+    notices = _frame(conn, select(o.borrower_id, o.sent_at, o.notice_kind).where(
+        o.notice_kind.is_not(None), o.state == "sent", o.audience == "borrower"),
+        {"borrower_id": pl.String, "at": UTC_TS, "kind": pl.String})
+    p = planned_attempts.c
+    done = _frame(conn, select(p.borrower_id, p.step_id, p.contact_id, p.business_date,
+                               p.allowed).where(p.business_date < day,
+                                                p.business_date >= day - timedelta(DONE_DAYS)),
+                  SCHEMAS["done"])
+    inputs = PlanInputs(acc, people_contacts, consents, history, notices, done).checked()
+    return inputs, acc.select("borrower_id", "next_amount")
+
+
+def require_portfolio(conn: Connection, day: date) -> None:
+    """InputError when there is no portfolio, or `day` is before it began."""
+    start = portfolio_start(conn)
+    if start is None:
+        raise InputError("no portfolio in the store: import one first", field="date")
+    if day < start:
+        raise InputError(f"date {day} is before the portfolio begins ({start})", field="date")

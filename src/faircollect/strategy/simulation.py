@@ -1,0 +1,163 @@
+"""Simulated days: dispatch each message at its planned time, then simulate the borrowers.
+
+Deterministic: every draw is a keyed hash of (seed, date, borrower, what), so the same seed
+gives the same month whatever the batch order. Each borrower has a fixed propensity (from the
+same hash) to answer and to pay. Responses are written through the real services: call
+outcomes and refusals into contact history, promises and disputes as case commands, payments
+as payments rows, so the next day's ledger, case state and plan see them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from faircollect.bootstrap import App
+from faircollect.cases.disputes import open_dispute
+from faircollect.cases.promises import promise_to_pay
+from faircollect.cases.complaints import open_complaint
+from faircollect.dispatch.channels import open_channel
+from faircollect.dispatch.history import add_attempt, record_outcome
+from faircollect.dispatch.worker import Worker, WorkerOptions
+from faircollect.ledger.money import minor_units
+from faircollect.portfolio.snapshot import portfolio_snapshot
+from faircollect.store.bulk import insert_rows
+from faircollect.store.tables.cases import promises
+from faircollect.store.tables.cycle import planned_attempts
+from faircollect.store.tables.dispatch import outbox
+from faircollect.store.tables.foundation import payments
+from faircollect.store.unit_of_work import Store
+
+ACTOR = "system:simulation"
+
+
+def draw(seed: int, *parts: object) -> float:
+    """A uniform number in [0, 1) fixed by the seed and the parts."""
+    text = "\x00".join(str(p) for p in (seed, *parts)).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") / 2**64
+
+
+@dataclass(frozen=True)
+class DayOutcome:
+    """What the simulated borrowers did on one day."""
+
+    day: date
+    sent: int
+    connected: int
+    promises: int
+    payments: int
+    disputes: int
+    complaints: int
+
+
+class SimClock:
+    """A clock the simulation moves; the worker and audit read it."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def dispatch_day(app: App, day: date, clock: SimClock) -> int:
+    """Send the day's messages, each at its planned time, through the configured channel."""
+    store = Store(app.store.engine, clock=clock)
+    horizon = datetime.combine(day + timedelta(days=1), time(12), tzinfo=UTC)
+    with store.read() as conn:
+        times = sorted({r[0] for r in conn.execute(
+            select(outbox.c.planned_at).where(outbox.c.state == "pending",
+                                              outbox.c.planned_at <= horizon))})
+    channel = open_channel(app.settings.channel, home=app.settings.home, clock=clock)
+    worker = Worker(store, app.vault, channel, WorkerOptions(batch=200, poll_interval=0))
+    sent = 0
+    try:
+        for at in times:
+            clock.at = at
+            sent += worker.run(until_empty=True).sent
+    finally:
+        channel.close()
+    return sent
+
+
+def _pay(uow_conn: Any, loan_id: str, day: date, amount: int, now: datetime) -> None:
+    pid = "sim-" + hashlib.sha256(f"{loan_id}:{day}:{amount}".encode()).hexdigest()[:24]
+    if uow_conn.execute(select(payments.c.payment_id).where(
+            payments.c.payment_id == pid)).first():
+        return
+    insert_rows(uow_conn, payments, [{
+        "payment_id": pid, "loan_id": loan_id, "paid_on": day, "amount_minor": amount,
+        "row_digest": hashlib.sha256(pid.encode()).hexdigest(), "created_at": now}])
+
+
+def respond(app: App, day: date, seed: int, clock: SimClock) -> DayOutcome:
+    """Simulate the borrowers' answers to the day's messages and their payments."""
+    end = datetime.combine(day, time(23, 59), tzinfo=UTC)
+    clock.at = end
+    with app.store.read() as conn:
+        sent = conn.execute(
+            select(outbox.c.message_id, outbox.c.borrower_id, outbox.c.channel,
+                   outbox.c.audience, outbox.c.contact_id, outbox.c.sent_at)
+            .join(planned_attempts, planned_attempts.c.message_id == outbox.c.message_id)
+            .where(planned_attempts.c.business_date == day, outbox.c.state == "sent")
+            .order_by(outbox.c.message_id)).all()
+        snap = portfolio_snapshot(conn, day)
+        due = conn.execute(select(promises).where(promises.c.due_on == day,
+                                                  promises.c.cancelled_at.is_(None))).all()
+    worst: dict[str, tuple[str, int, str]] = {}
+    for loan_id, borrower, overdue, cur in snap.filter(snap["overdue_amount"] > 0).select(
+            "loan_id", "borrower_id", "overdue_amount", "currency").iter_rows():
+        if borrower not in worst or overdue > worst[borrower][1]:
+            worst[borrower] = (loan_id, int(overdue), cur)
+    n = {"connected": 0, "promises": 0, "payments": 0, "disputes": 0, "complaints": 0}
+    with app.store.transaction(ACTOR) as uow:
+        for m in sent:
+            b = m.borrower_id
+            answers = draw(seed, "answers", b)  # this borrower's propensity to pick up
+            if m.audience != "borrower":
+                if draw(seed, day, m.message_id, "refuse") < 0.1:
+                    record_outcome(uow, m.message_id, "refused", m.sent_at)
+                elif draw(seed, day, m.message_id, "relay") < 0.5:
+                    # The contact passed the message on: the borrower called back.
+                    add_attempt(uow.conn, borrower_id=b, contact_id=None, channel="call",
+                                audience="borrower", at=m.sent_at + timedelta(hours=2),
+                                outcome="connected", source="callback")
+                continue
+            reached = m.channel != "call"
+            if m.channel == "call":
+                reached = draw(seed, day, m.message_id, "pick") < answers
+                record_outcome(uow, m.message_id, "connected" if reached else "no_answer",
+                               m.sent_at)
+                n["connected"] += reached
+            if not reached or b not in worst:
+                continue
+            loan_id, overdue, cur = worst[b]
+            u = draw(seed, day, m.message_id, "act")
+            pays = draw(seed, "pays", b)
+            if u < 0.004:
+                open_dispute(uow, app.vault, borrower_id=b, reason="wrong_amount", now=end)
+                n["disputes"] += 1
+            elif u < 0.006:
+                open_complaint(uow, borrower_id=b, complainant="borrower",
+                               category="contact_frequency", received_at=end, now=end)
+                n["complaints"] += 1
+            elif u < 0.006 + 0.25 * pays:
+                _pay(uow.conn, loan_id, day, overdue, end)
+                n["payments"] += 1
+            elif u < 0.006 + 0.45 * pays:
+                places = minor_units(cur)
+                promise_to_pay(uow, borrower_id=b, loan_id=loan_id,
+                               amount=f"{overdue / 10 ** places:.{places}f}",
+                               due_on=day + timedelta(days=3 + int(u * 100) % 5),
+                               today=day, now=end)
+                n["promises"] += 1
+        for p in due:
+            if draw(seed, day, p.promise_id, "keep") < 0.7:
+                _pay(uow.conn, p.loan_id, day, int(p.amount_minor), end)
+                n["payments"] += 1
+        uow.audit("simulation.day", f"cycle:{day.isoformat()}", {"sent": len(sent), **n})
+    return DayOutcome(day, len(sent), **n)
