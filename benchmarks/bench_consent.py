@@ -3,7 +3,8 @@
 Figures, each measured in the same run as the limit it is set beside:
 - masked read of contact records through the access guard (SQLite store, one collector
   reading the contacts of its assigned cases: policy check, assignment lookup, data-key unwrap
-  per borrower, AES-GCM decrypt of name and phone, masking, one audit entry per borrower read),
+  per borrower, AES-GCM decrypt of name and phone, masking, one audit entry per borrower read;
+  best of three reads, each with a cold data-key cache),
   beside a bare AES-GCM decrypt loop over the same ciphertexts (target >= 50,000 records/s);
 - consent validity lookups over a portfolio with `valid_frame` (join on borrower, purpose and
   contact, then the interval test), beside a bare Polars filter of the interval test on a frame
@@ -77,7 +78,7 @@ def _seed_contacts(store: Store, vault: Vault, n_contacts: int, per_borrower: in
     return bids, sealed
 
 
-def bench_guard(n_contacts: int) -> list[dict[str, Any]]:
+def bench_guard(n_contacts: int, rounds: int = 3) -> list[dict[str, Any]]:
     """Masked reads through the guard beside a bare AES-GCM decrypt loop."""
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
@@ -87,17 +88,24 @@ def bench_guard(n_contacts: int) -> list[dict[str, Any]]:
         keys = LocalKeyring.open(home)
         bids, sealed = _seed_contacts(store, Vault(keys), n_contacts)
         # the limit: decrypt the same two fields of every record, nothing else
-        t = time.perf_counter()
-        for cipher, name_ct, phone_ct, cid in sealed:
-            cipher.decrypt(name_ct[1:13], name_ct[13:], field_context("contacts", "name", cid))
-            cipher.decrypt(phone_ct[1:13], phone_ct[13:], field_context("contacts", "phone", cid))
-        raw = len(sealed) / (time.perf_counter() - t)
-        guard = Guard(store, Vault(keys))  # a fresh vault: every data key is unwrapped
-        t = time.perf_counter()
-        views = guard.contacts(Actor("col-1", "collector"), bids, purpose="collection")
-        ours = len(views) / (time.perf_counter() - t)
-        if len(views) != n_contacts or views[0].view != "masked":
-            raise RuntimeError("the guard did not return every record masked")
+        best_raw = float("inf")
+        for _ in range(rounds):
+            t = time.perf_counter()
+            for cipher, name_ct, phone_ct, cid in sealed:
+                cipher.decrypt(name_ct[1:13], name_ct[13:], field_context("contacts", "name", cid))
+                cipher.decrypt(phone_ct[1:13], phone_ct[13:],
+                               field_context("contacts", "phone", cid))
+            best_raw = min(best_raw, time.perf_counter() - t)
+        raw = len(sealed) / best_raw
+        best = float("inf")
+        for _ in range(rounds):
+            guard = Guard(store, Vault(keys))  # a fresh vault: every data key is unwrapped
+            t = time.perf_counter()
+            views = guard.contacts(Actor("col-1", "collector"), bids, purpose="collection")
+            best = min(best, time.perf_counter() - t)
+            if len(views) != n_contacts or views[0].view != "masked":
+                raise RuntimeError("the guard did not return every record masked")
+        ours = n_contacts / best
         engine.dispose()
     return [_row(f"masked read through the guard ({n_contacts:,} contacts, audited)", ours,
                  "records/s", "bare AES-GCM decrypt loop", raw, ">= 50,000/s", ours >= 50_000)]
@@ -170,7 +178,7 @@ def bench_validity(n_borrowers: int, n_queries: int) -> list[dict[str, Any]]:
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
     """Measure and return the table rows."""
-    rows = bench_guard(20_000 if quick else 100_000)
+    rows = bench_guard(20_000 if quick else 100_000, rounds=1 if quick else 3)
     rows += bench_validity(20_000 if quick else 100_000, 200_000 if quick else 1_000_000)
     return rows
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from faircollect.strategy.library import PlaybookSet, load_playbooks
 from faircollect.strategy.loader import load_inputs, require_portfolio
 from faircollect.strategy.messages import render
 from faircollect.strategy.planner import plan_day
+from faircollect.strategy.simulation import DayOutcome, SimClock, dispatch_day, respond
 
 BATCH = 5_000
 ACTOR = "system:cycle"
@@ -202,19 +203,42 @@ def _message(books: PlaybookSet, r: dict[str, Any], key: str,
     )
 
 
+@dataclass(frozen=True)
+class DayRun:
+    """One date of a range: the cycle's result and, when simulating, what borrowers did."""
+
+    cycle: CycleResult
+    sent: int = 0
+    outcome: DayOutcome | None = None
+
+
 def run_range(app: App, start: date, end: date, *, books: PlaybookSet | None = None,
               options: CycleOptions = CycleOptions(), actor: str = ACTOR,
-              say: Say = lambda _: None) -> list[CycleResult]:
-    """Run every date from `start` to `end` inclusive, in order."""
+              simulate: bool = False, seed: int = 7,
+              say: Say = lambda _: None) -> list[DayRun]:
+    """Run every date from `start` to `end` inclusive, in order.
+
+    With `simulate`, each day's messages are dispatched at their planned times (the worker
+    runs on a simulated clock) and borrower responses are simulated from `seed`.
+    """
     if end < start:
         raise InputError(f"--to {end} is before --from {start}", field="to")
     books = books or load_playbooks()
     with app.store.read() as conn:
         require_portfolio(conn, start)
-    out = []
+    out: list[DayRun] = []
     day = start
     while day <= end:
-        out.append(run_cycle(app, day, books=books, options=options, actor=actor))
-        say(f"{day}: {out[-1].allowed} allowed, {out[-1].denied} denied")
+        result = run_cycle(app, day, books=books, options=options, actor=actor)
+        if simulate:
+            clock = SimClock(datetime.combine(day, datetime.min.time(), tzinfo=UTC))
+            sent = dispatch_day(app, day, clock)
+            outcome = respond(app, day, seed, clock)
+            out.append(DayRun(result, sent, outcome))
+            say(f"{day}: {result.allowed} allowed, {result.denied} denied, {sent} sent, "
+                f"{outcome.payments} payments, {outcome.promises} promises")
+        else:
+            out.append(DayRun(result))
+            say(f"{day}: {result.allowed} allowed, {result.denied} denied")
         day += timedelta(days=1)
     return out

@@ -1,8 +1,14 @@
-"""`faircollect policy ...`: check requests, list packs, explain a rule."""
+"""`faircollect policy ...`: check requests, list packs, explain a rule, replay under a new pack.
+
+`check` is a pure query: it decides and prints, records nothing and writes no audit entry
+(nothing is contacted because of its answer). Only decisions the system acts on are recorded,
+by the daily cycle through `faircollect.policy.records.record_decisions`.
+"""
 
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -69,9 +75,65 @@ def explain(
     raise InputError(f"no rule {rule!r} in {pack or 'any pack'}", field="rule")
 
 
+def _date(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"field {name}: {text!r} is not a date (YYYY-MM-DD)",
+                         field=name) from None
+
+
+def replay(
+    ctx: typer.Context,
+    pack: Annotated[str, typer.Option(help="The new pack: a .yaml file, a pack id or a "
+                                           "jurisdiction")],
+    from_: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD, UTC)")],
+    to: Annotated[str, typer.Option(help="Last day, inclusive (YYYY-MM-DD, UTC)")],
+    all_packs: Annotated[bool, typer.Option(
+        "--all-packs", help="Replay every recorded decision, not only the pack's family")] = False,
+    examples: Annotated[int, typer.Option(min=0, max=100,
+                                          help="Example decision ids per change")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+) -> None:
+    """Re-decide recorded decisions under another pack version; report what would change."""
+    from faircollect.cli._context import app_for
+    from faircollect.policy.replay import pack_for
+    from faircollect.policy.replay import replay as run_replay
+
+    start, end = _date(from_, "from"), _date(to, "to")
+    new = pack_for(pack)
+    report = run_replay(app_for(ctx).app.store, new, start=start, end=end,
+                        all_packs=all_packs, examples=examples)
+    data = report.to_json()
+    if as_json:
+        sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.flush()
+        return
+    console = Console()
+    console.print(f"replay under [bold]{new.id}[/] of decisions from {start} to {end}"
+                  f" ({report.family + '-*' if report.family else 'all packs'}): "
+                  f"{report.considered} considered, {report.unchanged} unchanged",
+                  highlight=False)
+    for key, title in (("allowed_to_denied", "allowed -> denied"),
+                       ("denied_to_allowed", "denied -> allowed"),
+                       ("rules_changed", "still denied, other rules")):
+        t = data[key]
+        console.print(f"[bold]{title}[/]: {t['count']}", highlight=False)
+        if not t["count"]:
+            continue
+        table = Table("rule / category", "decisions")
+        for rule, n in t["by_rule"].items():
+            table.add_row(rule, str(n))
+        for cat, n in t["by_category"].items():
+            table.add_row(f"[dim]{cat}[/]", str(n))
+        console.print(table)
+        console.print(f"examples: {', '.join(t['examples'])}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="The contact policy decision point.", no_args_is_help=True)
     group.command("check")(check)
     group.command("packs")(packs)
     group.command("explain")(explain)
+    group.command("replay")(replay)
     app.add_typer(group, name="policy")

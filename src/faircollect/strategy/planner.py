@@ -33,7 +33,7 @@ NOTICE_PREFIX = "notice-"
 ATTEMPT_COLUMNS = (
     "borrower_id", "jurisdiction", "playbook_id", "arm", "stage", "step_id", "kind",
     "channel", "audience", "contact_id", "purpose", "template_id", "next_step", "planned_at",
-    "timezone", "locale", "dpd", "overdue_minor", "currency", "due_date",
+    "timezone", "locale", "dpd", "overdue_minor", "currency", "due_date", "hours_end",
 )
 
 
@@ -140,7 +140,7 @@ def plan_day(inputs: PlanInputs, books: PlaybookSet, day: date) -> Plan:
 def _cols(frame: pl.DataFrame) -> pl.DataFrame:
     have = set(frame.columns)
     return frame.select([c if c in have else pl.lit(None).alias(c)
-                         for c in ATTEMPT_COLUMNS if c != "planned_at"]
+                         for c in ATTEMPT_COLUMNS if c not in ("planned_at", "hours_end")]
                         + ["hours_start", "hours_end"])
 
 
