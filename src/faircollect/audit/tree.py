@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, and_, or_, select
 
 from faircollect.audit import merkle
 from faircollect.audit.log import check_size, read_head
@@ -30,9 +30,13 @@ def subtree_hashes(conn: Connection, nodes: Iterable[Node]) -> dict[Node, bytes]
     c = audit_nodes.c
     for i in range(0, len(big), _IN_CHUNK):
         chunk = big[i : i + _IN_CHUNK]
-        rows = conn.execute(
-            select(c.level, c.idx, c.hash).where(tuple_(c.level, c.idx).in_(chunk))
-        )
+        # `level = ? AND idx IN (...)` per level, OR-ed: both SQLite and PostgreSQL search
+        # the primary key for each term (a row-value IN made SQLite scan the whole table).
+        by_level: dict[int, list[int]] = {}
+        for level, idx in chunk:
+            by_level.setdefault(level, []).append(idx)
+        where = or_(*(and_(c.level == lv, c.idx.in_(ix)) for lv, ix in by_level.items()))
+        rows = conn.execute(select(c.level, c.idx, c.hash).where(where))
         found.update(((int(r[0]), int(r[1])), bytes(r[2])) for r in rows)
     leaves = _leaf_blocks(conn, {(idx << level) >> NODE_LEVEL for level, idx in small})
     for level, idx in small:

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "faircollect.cli.store",
     "faircollect.cli.portfolio",
     "faircollect.cli.demo",
+    "faircollect.cli.apikeys",
     "faircollect.cli.dispatch",
     "faircollect.cli.cases",
     "faircollect.cli.templates",

@@ -44,22 +44,50 @@ def transitions(tz_name: str, lo_s: int, hi_s: int) -> list[tuple[int, int]]:
     return out
 
 
+def _table(tz: pl.Series, lo_s: int, hi_s: int) -> tuple[pl.Series, pl.Series, pl.Series, int]:
+    """Zone codes per row, the sorted transition keys, their offsets, and the key base."""
+    cat = tz.cast(pl.Categorical)
+    codes = cat.to_physical().cast(pl.Int64)
+    names = cat.unique().drop_nulls()  # a few distinct zones: cast those, not every row
+    pairs = sorted(zip(names.to_physical().cast(pl.Int64).to_list(),
+                       names.cast(pl.String).to_list(), strict=True))
+    keys: list[int] = []
+    values: list[int] = []
+    base = lo_s - lo_s % _DAY - _DAY
+    for code, name in pairs:
+        for start, off in transitions(name, lo_s, hi_s):
+            keys.append((code << 40) + max(start - base, 0))
+            values.append(off)
+    return (codes, pl.Series(keys, dtype=pl.Int64), pl.Series(values, dtype=pl.Int64), base)
+
+
 def offsets(epoch_s: pl.Series, tz: pl.Series, lo_s: int, hi_s: int) -> pl.Series:
     """Offset in seconds of each `epoch_s` in the zone named beside it, for [lo_s, hi_s].
 
     All zones' transitions go into one sorted table keyed by (zone code, instant); each row
     finds its entry by binary search.
     """
-    codes = tz.cast(pl.Categorical).to_physical().cast(pl.Int64)
-    names = pl.DataFrame({"name": tz.cast(pl.String), "code": codes}).unique("code")
-    keys: list[int] = []
-    values: list[int] = []
-    base = lo_s - lo_s % _DAY - _DAY
-    for name, code in sorted(names.iter_rows(), key=lambda x: x[1]):
-        for start, off in transitions(name, lo_s, hi_s):
-            keys.append((code << 40) + max(start - base, 0))
-            values.append(off)
-    table_keys = pl.Series(keys, dtype=pl.Int64)
+    codes, keys, values, base = _table(tz, lo_s, hi_s)
     query = codes * (1 << 40) + (epoch_s - base).clip(lower_bound=0)
-    idx = table_keys.search_sorted(query, side="right") - 1
-    return pl.Series(values, dtype=pl.Int64).gather(idx)
+    return values.gather(keys.search_sorted(query, side="right") - 1)
+
+
+def local_clock(epoch_s: pl.Series, tz: pl.Series, lo_s: int,
+                hi_s: int) -> tuple[pl.Series, pl.Series]:
+    """(local second of day, UTC epoch second of that local day's midnight) per row.
+
+    One binary search per row: the midnight lies less than a day before the instant, and
+    zones change offset at most once a day (`transitions` steps a day at a time), so its
+    offset is that of the instant's table entry or of the entry just before.
+    """
+    codes, keys, values, base = _table(tz, lo_s, hi_s)
+    zkey = codes * (1 << 40)
+    idx = keys.search_sorted(zkey + (epoch_s - base).clip(lower_bound=0),
+                             side="right").cast(pl.Int64) - 1
+    off = values.gather(idx)
+    sod = (epoch_s + off) % _DAY
+    guess = epoch_s - sod
+    same = (zkey + (guess - base).clip(lower_bound=0)) >= keys.gather(idx)
+    before = values.gather((idx - 1).clip(lower_bound=0))
+    day_start = guess + off - off.zip_with(same, before)
+    return sod, day_start

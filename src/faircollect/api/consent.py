@@ -1,0 +1,118 @@
+"""Consent over HTTP: a borrower grants and withdraws as easily as they consented.
+
+Borrowers act for themselves only. Staff (compliance, admin) may record a withdrawal the
+borrower asked for by another channel; nobody but the borrower grants.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from faircollect.api.auth import Principal
+from faircollect.api.deps import principal, services
+from faircollect.bootstrap import App
+from faircollect.consent.ledger import ConsentLedger, Issued
+from faircollect.errors import AccessDenied, NotFound
+from faircollect.store.tables.foundation import consent_records
+
+router = APIRouter(prefix="/v1", tags=["consent"])
+STAFF_WITHDRAW = ("compliance", "admin")
+
+
+class GrantBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    borrower_id: str
+    purpose: str
+    notice_text: str = Field(min_length=1, description="The exact notice the borrower was shown.")
+    policy_version: str
+    contact_id: str | None = None
+    expires_at: datetime | None = None
+
+
+class WithdrawBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: datetime | None = None
+
+
+def _issued(issued: Issued) -> dict[str, Any]:
+    return {
+        "consent_id": issued.consent_id,
+        "record_id": issued.record_id,
+        "receipt_id": issued.receipt_id,
+        "receipt": issued.receipt,
+    }
+
+
+def _owner(app: App, consent_id: str) -> str:
+    with app.store.read() as conn:
+        owner = conn.execute(
+            select(consent_records.c.borrower_id).where(consent_records.c.consent_id == consent_id)
+        ).scalar()
+    if owner is None:
+        raise NotFound(f"consent {consent_id} does not exist", consent_id=consent_id)
+    return str(owner)
+
+
+@router.post("/consents", status_code=201)
+def grant(
+    body: GrantBody,
+    app: Annotated[App, Depends(services)],
+    who: Annotated[Principal, Depends(principal)],
+) -> dict[str, Any]:
+    """The borrower grants a consent; answers with its signed receipt."""
+    if who.role != "borrower" or who.borrower_id != body.borrower_id:
+        raise AccessDenied("only the borrower can grant their own consent")
+    issued = ConsentLedger(app.store, app.keys).grant(
+        actor=who.actor_id,
+        borrower_id=body.borrower_id,
+        purpose=body.purpose,
+        notice_text=body.notice_text,
+        policy_version=body.policy_version,
+        channel="api",
+        contact_id=body.contact_id,
+        expires_at=body.expires_at,
+    )
+    return _issued(issued)
+
+
+@router.post("/consents/{consent_id}/withdraw")
+def withdraw(
+    consent_id: str,
+    app: Annotated[App, Depends(services)],
+    who: Annotated[Principal, Depends(principal)],
+    body: WithdrawBody | None = None,
+) -> dict[str, Any]:
+    """Withdraw a consent (the borrower's own, or on their request by compliance/admin)."""
+    owner = _owner(app, consent_id)
+    if not (who.role in STAFF_WITHDRAW or (who.role == "borrower" and who.borrower_id == owner)):
+        raise AccessDenied("only the borrower, compliance or admin can withdraw this consent")
+    issued = ConsentLedger(app.store, app.keys).withdraw(
+        actor=who.actor_id, consent_id=consent_id, channel="api", at=body.at if body else None
+    )
+    return _issued(issued)
+
+
+@router.get("/borrowers/{borrower_id}/consents")
+def consents(
+    borrower_id: str,
+    app: Annotated[App, Depends(services)],
+    who: Annotated[Principal, Depends(principal)],
+) -> dict[str, Any]:
+    """The borrower's consents as validity spans (the decision request's shape)."""
+    if not who.may_act_for(borrower_id) or who.role == "collector":
+        raise AccessDenied("this role may not list the borrower's consents")
+    spans = ConsentLedger(app.store, app.keys).decision_consents(borrower_id)
+    return {
+        "borrower_id": borrower_id,
+        "consents": [
+            {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in span.items()}
+            for span in spans
+        ],
+    }

@@ -1,0 +1,168 @@
+"""The planner and its decisions, on hand-built frames (no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from faircollect.strategy.decisions import decide_plan
+from faircollect.strategy.experiments import arm_of, compare_arms
+from faircollect.strategy.inputs import SCHEMAS, PlanInputs, empty
+from faircollect.strategy.library import load_playbooks
+from faircollect.strategy.planner import plan_day
+from faircollect.strategy.reachability import unreachable_since
+
+DAY = date(2026, 3, 10)
+BOOKS = load_playbooks()
+
+
+def _account(bid: str, dpd: int, **kw: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "borrower_id": bid, "jurisdiction": "CN", "segment": "standard",
+        "timezone": "Asia/Shanghai", "locale": "zh-CN", "flags": [], "opted_out": [],
+        "dpd": dpd, "overdue_minor": 10_000 if dpd > 0 else 0, "currency": "CNY",
+        "due_date": DAY + timedelta(days=-dpd) if dpd <= 0 else None,
+        "promise_pending": False, "plan_active": False, "unreachable_since": None,
+    }
+    row.update(kw)
+    return row
+
+
+def _inputs(accounts: list[dict[str, Any]], **frames: list[dict[str, Any]]) -> PlanInputs:
+    def frame(name: str) -> pl.DataFrame:
+        rows = frames.get(name)
+        return pl.DataFrame(rows, schema=SCHEMAS[name]) if rows else empty(name)
+
+    return PlanInputs(pl.DataFrame(accounts, schema=SCHEMAS["accounts"]), frame("contacts"),
+                      frame("consents"), frame("history"), frame("notices"), frame("done"))
+
+
+def _announced(bid: str, round_: str, days_ago: int) -> dict[str, Any]:
+    return {"borrower_id": bid, "step_id": f"notice-{round_}", "contact_id": None,
+            "business_date": DAY - timedelta(days=days_ago), "allowed": True}
+
+
+def _steps(inputs: PlanInputs) -> dict[str, list[str]]:
+    plan = plan_day(inputs, BOOKS, DAY)
+    out: dict[str, list[str]] = {}
+    for bid, step in plan.attempts.select("borrower_id", "step_id").iter_rows():
+        out.setdefault(bid, []).append(step)
+    return out
+
+
+def test_pre_due_reminder_and_the_early_round_notice() -> None:
+    steps = _steps(_inputs([_account("b1", -2), _account("b2", -5)]))
+    assert sorted(steps["b1"]) == ["cn-pre-sms", "notice-early"]
+    assert "b2" not in steps  # five days before the due date: outside every stage
+
+
+def test_a_stage_waits_for_its_notice_to_be_old_enough() -> None:
+    fresh = _steps(_inputs([_account("b1", 2)], done=[_announced("b1", "early", 1)]))
+    assert fresh.get("b1", []) == []
+    ready = _steps(_inputs([_account("b1", 2)], done=[_announced("b1", "early", 3)]))
+    assert ready["b1"] == ["cn-early-sms"]
+    unannounced = _steps(_inputs([_account("b1", 2)]))
+    assert unannounced["b1"] == ["notice-early"]
+
+
+def test_stop_conditions_end_contact() -> None:
+    done = [_announced(b, "early", 5) for b in ("p", "h", "plan")]
+    steps = _steps(_inputs([
+        _account("p", 3, promise_pending=True), _account("h", 3, flags=["dispute_open"]),
+        _account("plan", 3, plan_active=True), _account("ok", 3)], done=done + [
+        _announced("ok", "early", 5)]))
+    assert set(steps) == {"ok"}
+
+
+def test_spacing_and_max_attempts_are_counted_over_the_episode() -> None:
+    earlier = [{"borrower_id": "b1", "step_id": "cn-early-sms", "contact_id": None,
+                "business_date": DAY - timedelta(days=1), "allowed": True}]
+    steps = _steps(_inputs([_account("b1", 4)], done=[_announced("b1", "early", 6), *earlier]))
+    assert steps["b1"] == ["cn-early-call"]  # the text was sent yesterday: spacing 3 days
+
+
+def _contact_case(consent: bool, unreachable_days: int, refused: bool = False) -> PlanInputs:
+    since = datetime.combine(DAY, datetime.min.time(), tzinfo=UTC) - timedelta(
+        days=unreachable_days)
+    contacts = [
+        {"borrower_id": "b1", "contact_id": "c-des", "relation": "sibling",
+         "source": "borrower_designated", "refused": refused},
+        {"borrower_id": "b1", "contact_id": "c-book", "relation": "friend",
+         "source": "address_book", "refused": False},
+    ]
+    consents = [{"borrower_id": "b1", "contact_id": "c-des",
+                 "granted_at": datetime(2025, 1, 1, tzinfo=UTC), "expires_at": None,
+                 "withdrawn_at": None}] if consent else []
+    notices = [{"borrower_id": "b1", "at": since, "kind": "escalation_notice"}]
+    return _inputs([_account("b1", 20, unreachable_since=since)], contacts=contacts,
+                   consents=consents, notices=notices,
+                   done=[_announced("b1", "mid", 8), _announced("b1", "cn-mid-locate", 4)])
+
+
+def test_contact_persons_only_designated_consented_and_after_unreachable() -> None:
+    plan = plan_day(_contact_case(True, 6), BOOKS, DAY).attempts
+    person = plan.filter(pl.col("audience") == "designated_contact")
+    assert person["contact_id"].to_list() == ["c-des"]
+    assert person["purpose"].to_list() == ["locate"]
+    assert plan_day(_contact_case(False, 6), BOOKS, DAY).attempts.filter(
+        pl.col("audience") == "designated_contact").height == 0
+    assert plan_day(_contact_case(True, 1), BOOKS, DAY).attempts.filter(
+        pl.col("audience") == "designated_contact").height == 0
+    assert plan_day(_contact_case(True, 6, refused=True), BOOKS, DAY).attempts.filter(
+        pl.col("audience") == "designated_contact").height == 0
+
+
+def test_vectorised_decisions_allow_the_plan_and_deny_a_cease() -> None:
+    inputs = _inputs([_account("b1", -2), _account("b2", -2, flags=["cease_requested"]),
+                      _account("b3", -2, opted_out=["sms"])])
+    plan = plan_day(inputs, BOOKS, DAY)
+    decided = decide_plan(plan.attempts, inputs, BOOKS, DAY).attempts
+    by = {b: (a, r) for b, a, r in decided.select("borrower_id", "allowed", "rules").iter_rows()}
+    assert by["b1"][0] is True
+    assert by["b2"] == (False, ["HOUSE-CEASE"])
+    assert by["b3"] == (False, ["HOUSE-CEASE"])
+    assert set(decided["pack_id"]) == {"cn-2026.1"}
+
+
+def test_times_fall_inside_the_preferred_local_hours() -> None:
+    plan = plan_day(_inputs([_account(f"b{i}", -2) for i in range(200)]), BOOKS, DAY)
+    local = plan.attempts.with_columns(
+        pl.col("planned_at").dt.convert_time_zone("Asia/Shanghai").dt.hour().alias("h"))
+    assert local["h"].min() >= 10 and local["h"].max() < 12
+    assert local["planned_at"].n_unique() > 20  # spread, not one minute for everyone
+
+
+def test_unreachable_since_needs_three_missed_calls_after_the_last_contact() -> None:
+    t = datetime(2026, 3, 1, tzinfo=UTC)
+    rows = [("b1", t, "call", "borrower", None, "connected")] + [
+        ("b1", t + timedelta(days=i), "call", "borrower", None, "no_answer") for i in (1, 2, 3)
+    ] + [("b2", t + timedelta(days=i), "call", "borrower", None, "no_answer") for i in (1, 2)]
+    got = unreachable_since(pl.DataFrame(rows, schema=SCHEMAS["history"], orient="row"))
+    assert got.rows() == [("b1", t + timedelta(days=1))]
+
+
+def test_experiment_split_is_stable_and_near_its_share() -> None:
+    ids = [f"b-{i:07d}" for i in range(4000)]
+    first = [arm_of("exp", b, 0.5) for b in ids]
+    assert first == [arm_of("exp", b, 0.5) for b in ids]
+    assert 0.45 < first.count("challenger") / len(ids) < 0.55
+    us = _inputs([_account(b, -2, jurisdiction="US", timezone="America/New_York",
+                           locale="en", currency="USD") for b in ids[:400]])
+    arms = plan_day(us, BOOKS, DAY).attempts.unique("borrower_id").select("borrower_id", "arm")
+    assert all(a == arm_of("us-calls-first", b, 0.5) for b, a in arms.iter_rows())
+
+
+def test_compare_arms() -> None:
+    frame = pl.DataFrame({
+        "experiment": ["e"] * 4, "arm": ["champion", "champion", "challenger", "challenger"],
+        "overdue_start": [100, 100, 100, 100], "recovered": [100, 0, 50, 50],
+        "delinquent_start": [True] * 4, "rolled_forward": [False, True, False, False],
+        "cured": [True, False, False, False], "complaints": [0, 1, 0, 0],
+        "contacts": [3, 5, 2, 2]})
+    rows = {r["arm"]: r for r in compare_arms(frame).to_dicts()}
+    assert rows["champion"]["recovery_rate"] == 0.5
+    assert rows["champion"]["roll_forward_rate"] == 0.5
+    assert rows["challenger"]["contacts_per_account"] == 2
+    assert rows["champion"]["complaints_per_1000"] == 500
