@@ -11,17 +11,10 @@ from sqlalchemy import Connection, select, update
 
 from faircollect.errors import InputError, NotFound
 from faircollect.store.tables.foundation import borrowers, loans
+from faircollect.vocabulary import CHANNELS, HOLD_FLAGS  # noqa: F401  (HOLD_FLAGS re-exported)
 
-HOLD_FLAGS: Final[tuple[str, ...]] = (
-    "dispute_open",
-    "bankruptcy",
-    "deceased",
-    "attorney_represented",
-    "breathing_space",
-    "hardship_pause",
-)
 # The decision request's channels: a borrower may opt out of any of them.
-CONTACT_CHANNELS: Final[tuple[str, ...]] = ("call", "sms", "email", "letter", "visit", "app_push")
+CONTACT_CHANNELS: Final[tuple[str, ...]] = CHANNELS
 
 
 def new_id(prefix: str) -> str:

@@ -31,7 +31,8 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, select
 
-from faircollect.cases.borrower import HOLD_FLAGS, split
+from faircollect.cases.borrower import split
+from faircollect.vocabulary import HOLD_FLAGS
 from faircollect.cases.plans import plan_status
 from faircollect.cases.promises import PromiseFacts, promise_status
 from faircollect.dispatch.history import history_for, notices_for

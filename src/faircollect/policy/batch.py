@@ -3,6 +3,8 @@
 A batch is one frame of requests plus long frames for the variable-length parts, each keyed by
 `row` (the request's position, 0..n-1). Instants are `Datetime("us", "UTC")`. The batch engine
 (planner) builds these frames directly; `batch_from_requests` builds them from request models.
+Template bodies and locales are Categorical: a batch holds a few distinct templates, and the
+vectorised content rules key the linter's findings by their codes instead of hashing text.
 
     requests  row, at, timezone, channel, audience, purpose, contact_id, template_id,
               template_approved, template_locale, template_body, unreachable_since
@@ -44,7 +46,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "row": pl.UInt32, "at": _TS, "timezone": pl.Categorical, "channel": CHANNEL,
         "audience": AUDIENCE, "purpose": PURPOSE, "contact_id": pl.String,
         "template_id": pl.String, "template_approved": pl.Boolean,
-        "template_locale": pl.String, "template_body": pl.String, "unreachable_since": _TS,
+        "template_locale": pl.Categorical, "template_body": pl.Categorical,
+        "unreachable_since": _TS,
     },
     "flags": {"row": pl.UInt32, "flag": pl.String},
     "opted_out": {"row": pl.UInt32, "channel": CHANNEL},

@@ -22,7 +22,7 @@ from faircollect.policy import params as p
 from faircollect.policy.batch import SOURCE, RequestBatch
 from faircollect.policy.content_check import LINT_ERROR, Linter
 from faircollect.policy.offsets import local_clock
-from faircollect.policy.request import AUDIENCES, CHANNELS, zone
+from faircollect.policy.request import AUDIENCES, CHANNELS, OUTCOMES, zone
 
 US = 1_000_000
 DAY_US = 86_400 * US
@@ -112,24 +112,26 @@ class Frames:
         """
         if self._findings is None:
             req = self.b.requests
-            has = pl.col("template_body").is_not_null() & (
-                pl.col("template_body").cast(pl.String) != "")
+            loc = req["template_locale"].to_physical()
+            if loc.len() and (loc.max() or 0) >= 1 << 24:  # type: ignore[operator]
+                uniq = loc.unique().drop_nulls()  # a few locales: number them densely
+                loc = loc.replace_strict(uniq, pl.int_range(uniq.len(), eager=True),
+                                         default=None, return_dtype=pl.UInt32)
             key = (
                 (pl.col("template_body").to_physical().cast(pl.UInt64) << 32)
-                | (pl.col("template_locale").to_physical().fill_null(0xFFFFFF)
-                   .cast(pl.UInt64) << 8)
+                | (pl.lit(loc).fill_null(0xFFFFFF).cast(pl.UInt64) << 8)
                 | (pl.col("audience").to_physical().cast(pl.UInt64) << 4)
                 | pl.col("channel").to_physical().cast(pl.UInt64)
             )
-            keyed = req.select(key=pl.when(has).then(key))
-            firsts = req.select(
-                "template_body", "template_locale", "audience", "channel", key=pl.when(has)
-                .then(key)).filter(pl.col("key").is_not_null()).unique("key", keep="any")
+            keyed = req.select("template_body", "template_locale", "audience", "channel",
+                               key=pl.when(pl.col("template_body").is_not_null()).then(key))
+            firsts = keyed.filter(pl.col("key").is_not_null()).unique("key", keep="any")
             keys: list[int] = []
             masks: list[int] = []
-            for body, loc, aud, ch, k in firsts.iter_rows():
+            for body, locale, aud, ch, k in firsts.iter_rows():
                 keys.append(k)
-                masks.append(findings_bits(sorted(self.linter(body, loc or "", aud, ch))))
+                masks.append(findings_bits(sorted(self.linter(body, locale or "", aud, ch)))
+                             if body else 0)
             self._findings = keyed["key"].replace_strict(
                 pl.Series(keys, dtype=pl.UInt64), pl.Series(masks, dtype=pl.UInt16),
                 default=0, return_dtype=pl.UInt16)
@@ -189,8 +191,6 @@ def _cap_keep(prm: p.CountedCap) -> pl.Expr:
     if c.audiences is not None:
         keep = keep & pl.col("aud").is_in(code(c.audiences, AUDIENCES))
     if c.outcomes is not None:
-        from faircollect.policy.request import OUTCOMES
-
         keep = keep & pl.col("out").is_in(code(c.outcomes, OUTCOMES))
     if prm.scope == "target":
         keep = keep & (pl.col("aud") == pl.col("a_aud")) & (

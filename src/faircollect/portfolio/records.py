@@ -15,23 +15,17 @@ from faircollect.errors import InputError, RowError
 from faircollect.ledger.money import Money
 from faircollect.ledger.schedule import LoanTerms
 from faircollect.vault.phone import normalise_phone
-
-JURISDICTIONS = ("CN", "US", "UK")
-LOCALES = ("zh-CN", "en")
-DEFAULT_LOCALE = {"CN": "zh-CN", "US": "en", "UK": "en"}
-FLAGS = (
-    "dispute_open",
-    "cease_requested",
-    "bankruptcy",
-    "deceased",
-    "attorney_represented",
-    "breathing_space",
-    "hardship_pause",
-    "vulnerable",
+from faircollect.vocabulary import (
+    CHANNELS,
+    CONSENT_CHANNELS,
+    CONTACT_SOURCES,
+    FLAGS,
+    JURISDICTIONS,
+    LOCALES,
 )
-CHANNELS = ("call", "sms", "email", "letter", "visit", "app_push")
-SOURCES = ("borrower_designated", "address_book", "public_record")
-CONSENT_CHANNELS = ("app", "web", "paper", "call")
+
+DEFAULT_LOCALE = {"CN": "zh-CN", "US": "en", "UK": "en"}
+SOURCES = CONTACT_SOURCES
 PURPOSES = (
     "contact_designated_contact",
     "use_contacts_for_credit_assessment",

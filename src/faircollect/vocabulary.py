@@ -1,0 +1,38 @@
+"""The shared vocabulary of the contracts (shared/spec): one place for every enumeration.
+
+Decision requests, portfolio files, case commands and playbooks all speak these words; a
+value outside them is an error at the edge (or, for flags in a decision, a denial).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+JURISDICTIONS: Final = ("CN", "US", "UK")
+LOCALES: Final = ("zh-CN", "en")
+CHANNELS: Final = ("call", "sms", "email", "letter", "visit", "app_push")
+AUDIENCES: Final = ("borrower", "designated_contact", "third_party")
+ATTEMPT_PURPOSES: Final = ("reminder", "collection", "locate")
+OUTCOMES: Final = ("connected", "no_answer", "busy", "delivered", "failed", "refused")
+CONTACT_SOURCES: Final = ("borrower_designated", "address_book", "public_record")
+CONSENT_CHANNELS: Final = ("app", "web", "paper", "call")
+# Borrower flags the decision contract names; anything else is unknown and denied.
+FLAGS: Final = (
+    "dispute_open",
+    "cease_requested",
+    "bankruptcy",
+    "deceased",
+    "attorney_represented",
+    "breathing_space",
+    "hardship_pause",
+    "vulnerable",
+)
+# The flags that put an account on hold (HOUSE-HOLDS): no collection while set.
+HOLD_FLAGS: Final = (
+    "dispute_open",
+    "bankruptcy",
+    "deceased",
+    "attorney_represented",
+    "breathing_space",
+    "hardship_pause",
+)
