@@ -32,7 +32,6 @@ from typing import Any, Final
 from sqlalchemy import Connection, select
 
 from faircollect.cases.borrower import split
-from faircollect.vocabulary import HOLD_FLAGS
 from faircollect.cases.plans import plan_status
 from faircollect.cases.promises import PromiseFacts, promise_status
 from faircollect.dispatch.history import history_for, notices_for
@@ -45,6 +44,7 @@ from faircollect.store.tables.cases import (
     promises,
 )
 from faircollect.store.tables.foundation import borrowers, payments
+from faircollect.vocabulary import HOLD_FLAGS
 
 CHUNK: Final = 500  # ids per IN list: inside every engine's bound-parameter limit
 

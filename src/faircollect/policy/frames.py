@@ -118,10 +118,10 @@ class Frames:
                 loc = loc.replace_strict(uniq, pl.int_range(uniq.len(), eager=True),
                                          default=None, return_dtype=pl.UInt32)
             key = (
-                (pl.col("template_body").to_physical().cast(pl.UInt64) << 32)
-                | (pl.lit(loc).fill_null(0xFFFFFF).cast(pl.UInt64) << 8)
-                | (pl.col("audience").to_physical().cast(pl.UInt64) << 4)
-                | pl.col("channel").to_physical().cast(pl.UInt64)
+                pl.col("template_body").to_physical().cast(pl.UInt64) * (1 << 32)
+                + pl.lit(loc).fill_null(0xFFFFFF).cast(pl.UInt64) * (1 << 8)
+                + pl.col("audience").to_physical().cast(pl.UInt64) * (1 << 4)
+                + pl.col("channel").to_physical().cast(pl.UInt64)
             )
             keyed = req.select("template_body", "template_locale", "audience", "channel",
                                key=pl.when(pl.col("template_body").is_not_null()).then(key))
