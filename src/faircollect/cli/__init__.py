@@ -27,6 +27,8 @@ COMMAND_MODULES = (
     "faircollect.cli.cases",
     "faircollect.cli.templates",
     "faircollect.cli.audit",
+    "faircollect.cli.cycle",
+    "faircollect.cli.report",
     "faircollect.cli.consent",
     "faircollect.cli.keys",
     "faircollect.cli.subject",

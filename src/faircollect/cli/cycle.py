@@ -1,0 +1,48 @@
+"""`faircollect cycle`: run the daily cycle for a date or a range, optionally simulated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from faircollect.cli._context import app_for
+from faircollect.cli.portfolio import _parse_day
+from faircollect.errors import InputError
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `cycle` command."""
+    app.command("cycle")(cycle_command)
+
+
+def cycle_command(
+    ctx: typer.Context,
+    day: Annotated[str | None, typer.Option("--date", help="Business date (ISO).")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First date of a range.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last date of a range.")] = None,
+    simulate: Annotated[bool, typer.Option(
+        "--simulate", help="Dispatch at planned times and simulate borrower responses.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated responses.")] = 7,
+    playbooks: Annotated[Path | None, typer.Option(
+        help="A directory of playbooks to use instead of the shipped ones.")] = None,
+) -> None:
+    """Plan, decide and enqueue each date's contact attempts (resumable, audited)."""
+    from faircollect.cycle import run_range
+    from faircollect.strategy.library import load_playbooks
+
+    if (day is None) == (start is None and end is None) or (start is None) != (end is None):
+        raise InputError("give either --date D, or --from D --to D", field="date")
+    first = _parse_day(day or start or "", "--date" if day else "--from")
+    last = _parse_day(day or end or "", "--date" if day else "--to")
+    books = load_playbooks(playbooks)
+    fc = app_for(ctx)
+    console = Console()
+    runs = run_range(fc.app, first, last, books=books, actor=fc.actor, simulate=simulate,
+                     seed=seed, say=lambda text: console.print(text, highlight=False))
+    allowed = sum(r.cycle.allowed for r in runs)
+    denied = sum(r.cycle.denied for r in runs)
+    console.print(f"{len(runs)} day(s): {allowed} attempts allowed, {denied} denied"
+                  + (f", {sum(r.sent for r in runs)} sent" if simulate else ""))

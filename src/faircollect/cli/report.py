@@ -1,0 +1,42 @@
+"""`faircollect report`: write the compliance report (HTML) into FAIRCOLLECT_HOME."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import func, select
+
+from faircollect.cli._context import app_for
+from faircollect.cli.portfolio import _parse_day
+from faircollect.errors import InputError
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `report` command."""
+    app.command("report")(report_command)
+
+
+def report_command(
+    ctx: typer.Context,
+    start: Annotated[str | None, typer.Option("--from", help="First business date.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last business date.")] = None,
+) -> None:
+    """Write compliance.html: attempts by local hour, denials, contact persons, roll rates."""
+    from faircollect.reports.compliance import build_report, write_report
+    from faircollect.store.tables.cycle import planned_attempts
+
+    fc = app_for(ctx)
+    with fc.app.store.read() as conn:
+        d = planned_attempts.c.business_date
+        low, high = conn.execute(select(func.min(d), func.max(d))).one()
+        first = _parse_day(start, "--from") if start else low
+        last = _parse_day(end, "--to") if end else high
+        if first is None or last is None:
+            raise InputError("no cycle has run yet: run `faircollect cycle` first", field="from")
+        if last < first:
+            raise InputError(f"--to {last} is before --from {first}", field="to")
+        report = build_report(conn, first, last)
+    path = write_report(report, fc.app.settings.home / "compliance.html")
+    Console().print(f"report: {path}")

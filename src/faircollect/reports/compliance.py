@@ -1,0 +1,164 @@
+"""The compliance report: what the cycle did and did not do, and why, over a period.
+
+Attempts by hour of the borrower's local day, denials by category and rule, contact persons
+contacted and why, complaints, holds, address-book contacts awaiting deletion (counted from
+their tokens, never decrypted), roll rates, and champion/challenger arms. Only counts and
+ids of rules and playbook steps appear: no names, numbers or message bodies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import Connection, select
+
+from faircollect.cases.borrower import HOLD_FLAGS
+from faircollect.ledger.roll_rates import roll_rates
+from faircollect.portfolio.snapshot import portfolio_snapshot
+from faircollect.reports.portfolio import _matrix
+from faircollect.store.tables.cases import complaints
+from faircollect.store.tables.cycle import planned_attempts
+from faircollect.store.tables.dispatch import outbox
+from faircollect.store.tables.foundation import borrowers, contacts, loans, payments
+from faircollect.strategy.experiments import compare_arms
+from faircollect.strategy.library import load_playbooks
+
+
+@dataclass(frozen=True)
+class ComplianceReport:
+    """Everything the page shows, as plain values."""
+
+    start: date
+    end: date
+    attempts: int
+    allowed: int
+    sent: int
+    by_hour: list[int]
+    denials_by_category: list[tuple[str, int]]
+    denials_by_rule: list[tuple[str, int]]
+    contact_persons: list[dict[str, Any]]
+    complaints: list[tuple[str, str, int]]
+    holds: list[tuple[str, int]]
+    address_book_awaiting_deletion: int
+    roll_names: list[str]
+    roll_accounts: list[list[float | None]]
+    arms: list[dict[str, Any]]
+
+
+def _rows(conn: Connection, query: Any) -> list[Any]:
+    return list(conn.execute(query))
+
+
+def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
+    """Gather the report for business dates `start`..`end` from the store."""
+    p = planned_attempts.c
+    att = pl.DataFrame(
+        [tuple(r) for r in _rows(conn, select(
+            p.borrower_id, p.step_id, p.channel, p.audience, p.purpose, p.allowed, p.rules,
+            p.categories, p.planned_at, p.message_id, p.playbook_id, p.arm, borrowers.c.timezone,
+        ).join(borrowers, borrowers.c.borrower_id == p.borrower_id).where(
+            p.business_date >= start, p.business_date <= end))],
+        schema={"borrower_id": pl.String, "step_id": pl.String, "channel": pl.String,
+                "audience": pl.String, "purpose": pl.String, "allowed": pl.Boolean,
+                "rules": pl.String, "categories": pl.String,
+                "planned_at": pl.Datetime("us", "UTC"), "message_id": pl.String,
+                "playbook_id": pl.String, "arm": pl.String, "timezone": pl.String},
+        orient="row")
+    sent_ids = {r[0] for r in _rows(conn, select(outbox.c.message_id).where(
+        outbox.c.state == "sent"))}
+    att = att.with_columns(sent=pl.col("message_id").is_in(list(sent_ids)))
+    by_hour = [0] * 24
+    for (tz,), part in att.filter(pl.col("sent")).partition_by("timezone", as_dict=True).items():
+        hours = part["planned_at"].dt.convert_time_zone(str(tz)).dt.hour().to_list()
+        for h in hours:
+            by_hour[h] += 1
+    denied = att.filter(~pl.col("allowed"))
+
+    def tally(col: str) -> list[tuple[str, int]]:
+        s = denied[col].str.split(";").explode().drop_nulls()
+        return sorted(((str(k), int(v)) for k, v in s.filter(s != "").value_counts().iter_rows()),
+                      key=lambda kv: (-kv[1], kv[0]))
+
+    persons = (att.filter(pl.col("audience") != "borrower")
+               .group_by("step_id", "purpose", "allowed").agg(n=pl.len())
+               .sort("step_id", "allowed").to_dicts())
+    complaint_rows = _rows(conn, select(complaints.c.complainant, complaints.c.category,
+                                        complaints.c.state))
+    ctab: dict[tuple[str, str], int] = {}
+    for c in complaint_rows:
+        ctab[(c.complainant, c.category)] = ctab.get((c.complainant, c.category), 0) + 1
+    flags = [f for r in _rows(conn, select(borrowers.c.flags)) for f in (r[0] or "").split(";")]
+    holds = sorted(((f, flags.count(f)) for f in set(flags) if f in HOLD_FLAGS),
+                   key=lambda kv: -kv[1])
+    book = len(_rows(conn, select(contacts.c.contact_id).where(
+        contacts.c.source == "address_book")))
+    names, matrix = _rolls(conn, start, end)
+    return ComplianceReport(
+        start=start, end=end, attempts=att.height, allowed=att.height - denied.height,
+        sent=int(att["sent"].sum()), by_hour=by_hour,
+        denials_by_category=tally("categories"), denials_by_rule=tally("rules"),
+        contact_persons=persons,
+        complaints=sorted((a, b, n) for (a, b), n in ctab.items()), holds=holds,
+        address_book_awaiting_deletion=book, roll_names=names, roll_accounts=matrix,
+        arms=_arms(conn, att, start, end),
+    )
+
+
+def _rolls(conn: Connection, start: date, end: date) -> tuple[list[str], list[list[float | None]]]:
+    first, last = portfolio_snapshot(conn, start), portfolio_snapshot(conn, end)
+    long = roll_rates(first, last)
+    names = [str(n) for n in long["from_bucket"].unique(maintain_order=True).to_list()]
+    return names, _matrix(long, names, "accounts")
+
+
+def _arms(conn: Connection, att: pl.DataFrame, start: date, end: date) -> list[dict[str, Any]]:
+    books = load_playbooks()
+    in_test = {b.id for b in books.playbooks.values() if b.experiment} | {
+        b.experiment.champion for b in books.playbooks.values() if b.experiment}
+    exp = att.filter(pl.col("playbook_id").is_in(list(in_test))).group_by("borrower_id").agg(
+        arm=pl.col("arm").first(), playbook=pl.col("playbook_id").first(),
+        contacts=pl.col("sent").sum())
+    challengers = sorted(b.experiment.name for b in books.playbooks.values() if b.experiment)
+    if exp.height == 0:
+        return []
+    raised = pl.DataFrame([tuple(r) for r in _rows(conn, select(complaints.c.borrower_id))],
+                          schema={"borrower_id": pl.String}, orient="row").group_by(
+        "borrower_id").agg(complaints=pl.len())
+    first, last = portfolio_snapshot(conn, start), portfolio_snapshot(conn, end)
+    per = first.group_by("borrower_id").agg(overdue_start=pl.col("overdue_amount").sum(),
+                                            dpd_start=pl.col("days_past_due").max()).join(
+        last.group_by("borrower_id").agg(dpd_end=pl.col("days_past_due").max()), on="borrower_id")
+    paid = pl.DataFrame([tuple(r) for r in _rows(conn, select(
+        loans.c.borrower_id, payments.c.amount_minor).join(
+        loans, loans.c.loan_id == payments.c.loan_id).where(
+        payments.c.paid_on >= start, payments.c.paid_on <= end))],
+        schema={"borrower_id": pl.String, "recovered": pl.Int64}, orient="row").group_by(
+        "borrower_id").agg(pl.col("recovered").sum())
+    bucket = [0, 30, 60, 90, 180]
+
+    def band(col: str) -> pl.Expr:
+        return sum((pl.col(col) > b).cast(pl.Int32) for b in bucket)  # type: ignore[return-value]
+
+    frame = exp.join(per, on="borrower_id").join(paid, on="borrower_id", how="left").join(
+        raised, on="borrower_id", how="left").with_columns(
+        experiment=pl.lit(", ".join(challengers)),
+        recovered=pl.col("recovered").fill_null(0), complaints=pl.col("complaints").fill_null(0),
+        delinquent_start=pl.col("dpd_start") > 0, rolled_forward=band("dpd_end") > band("dpd_start"),
+        cured=(pl.col("dpd_start") > 0) & (pl.col("dpd_end") == 0))
+    return compare_arms(frame).to_dicts()
+
+
+def write_report(report: ComplianceReport, path: Path) -> Path:
+    """Write the report as one self-contained HTML page (inline SVG, no scripts)."""
+    env = Environment(loader=PackageLoader("faircollect.reports", "templates"),
+                      autoescape=select_autoescape(["html"]))
+    peak = max(report.by_hour) or 1
+    html = env.get_template("compliance.html").render(r=report, peak=peak)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
