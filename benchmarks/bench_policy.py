@@ -201,13 +201,21 @@ def _head(batch: RequestBatch, k: int) -> RequestBatch:
 
 
 if __name__ == "__main__":
+    import os
     import sys
 
     from rich.console import Console
     from rich.table import Table
 
     table = Table("figure", "ours", "unit", "peer", "peer value", "ratio", "target", "met")
-    for r in run(quick="--quick" in sys.argv):
+    before = os.getloadavg()
+    rows = run(quick="--quick" in sys.argv)
+    after = os.getloadavg()
+    for r in rows:
         table.add_row(r["figure"], f"{r['ours']:,}", r["unit"], r["peer"],
                       f"{r['peer_value']:,}", f"{r['ratio']}", r["target"], str(r["met"]))
     Console().print(table)
+    # The machine may be shared: the 1-minute load average says how noisy these figures are.
+    Console().print(f"load average (1, 5, 15 min): before {before[0]:.2f} {before[1]:.2f} "
+                    f"{before[2]:.2f}, after {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}; "
+                    f"{os.cpu_count()} CPUs", highlight=False)

@@ -19,6 +19,8 @@ from faircollect.portfolio.importer import ImportReport, import_portfolio
 from faircollect.portfolio.snapshot import portfolio_snapshot
 from faircollect.reports.portfolio import PortfolioSummary, summarise, write_html
 
+SIMULATED_DAYS = 30
+
 Say = Callable[[str], None]
 
 
@@ -28,10 +30,12 @@ class DemoResult:
     imported: ImportReport
     summary: PortfolioSummary
     report_path: Path
+    compliance_path: Path | None = None
 
 
 def run_demo(
-    app: App, *, borrowers: int, seed: int, as_of: date, actor: str = "demo", say: Say = print
+    app: App, *, borrowers: int, seed: int, as_of: date, actor: str = "demo", say: Say = print,
+    simulate_days: int = SIMULATED_DAYS,
 ) -> DemoResult:
     """Run the demo end to end on `app`'s store; returns what each step produced."""
     folder = app.settings.home / "demo-portfolio"
@@ -46,4 +50,16 @@ def run_demo(
         before = portfolio_snapshot(conn, previous)
     summary = summarise(now, before, as_of, previous)
     path = write_html(summary, app.settings.home / "report.html")
-    return DemoResult(generated, imported, summary, path)
+    compliance = None
+    if simulate_days > 0:
+        from faircollect.cycle import run_range
+        from faircollect.reports.compliance import build_report, write_report
+
+        first, last = as_of + timedelta(days=1), as_of + timedelta(days=simulate_days)
+        say(f"simulating {simulate_days} days of the daily cycle ({first} to {last}) …")
+        run_range(app, first, last, simulate=True, seed=seed, actor=actor)
+        with app.store.read() as conn:
+            report = build_report(conn, first, last)
+        compliance = write_report(report, app.settings.home / "compliance.html")
+        say(f"compliance report: {compliance}")
+    return DemoResult(generated, imported, summary, path, compliance)

@@ -9,7 +9,7 @@ contact history, the notices sent, reachability recomputed here) and asks the sc
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -19,10 +19,12 @@ import yaml
 
 from faircollect.content.finding import AUDIENCES, LOCALES, Category
 from faircollect.content.normaliser import SENTINELS
+from faircollect.content.prefilter import LiteralScanner, Required, required_literals
 from faircollect.errors import ConfigError
 
 _MACRO = re.compile(r"\{\{([A-Z_]+)\}\}")
 _NEGATION_WINDOW = 40
+_SUBSET_CACHE_MAX = 4096  # compiled branch subsets kept per rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,27 @@ class Rule:
     audiences: frozenset[str]
     pattern: re.Pattern[str]
     unless_before: re.Pattern[str] | None
+    branches: tuple[str, ...] = ()  # the expanded patterns whose alternation is `pattern`
+    requires: tuple[Required, ...] = ()  # per branch: literals one of which a match contains
+    _subsets: dict[int, re.Pattern[str]] = field(default_factory=dict)
+
+    def restricted(self, enabled: int) -> re.Pattern[str]:
+        """The rule's alternation cut down to the `enabled` branches (a bit mask, bit i for
+        branch i; kept in their order).
+
+        A branch left out cannot match the text at hand (the prefilter saw none of its
+        literals), so the first alternative to match at each position is the same as in the
+        full pattern: the matches are identical, only cheaper to find.
+        """
+        pat = self._subsets.get(enabled)
+        if pat is None:
+            if enabled == (1 << len(self.branches)) - 1:
+                return self.pattern
+            pat = re.compile("|".join(f"(?:{b})" for i, b in enumerate(self.branches)
+                                      if enabled >> i & 1))
+            if len(self._subsets) < _SUBSET_CACHE_MAX:
+                self._subsets[enabled] = pat
+        return pat
 
     def negated(self, text: str, start: int) -> bool:
         """True when a negation just before the hit turns it into a reassurance."""
@@ -66,6 +89,20 @@ class Lexicon:
     placeholder_class: Mapping[str, str]
     masked_words: tuple[str, ...]
     any_hit: re.Pattern[str]  # union of all patterns (the benchmark's bare-regex limit)
+    scanner: LiteralScanner = field(default_factory=lambda: LiteralScanner.build(()))
+    # literal -> (rule index, branch bit mask) of the branches that need it
+    triggers: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    # per rule: bit mask of the branches that have no literal requirement and always run
+    always: tuple[int, ...] = ()
+
+    def candidates(self, text: str) -> list[int]:
+        """Per rule, a bit mask of the branches that can match somewhere in `text`."""
+        on = list(self.always)
+        triggers = self.triggers
+        for lit in self.scanner.present(text):
+            for ri, mask in triggers[lit]:
+                on[ri] |= mask
+        return on
 
 
 @lru_cache(maxsize=8)
@@ -119,11 +156,21 @@ def parse(data: Any, *, source: str) -> Lexicon:
         if len(ids) != len(set(ids)):
             raise ValueError("duplicate rule ids")
         any_hit = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules))
+        masks: dict[str, dict[int, int]] = {}
+        always: list[int] = []
+        for ri, rule in enumerate(rules):
+            always.append(sum(1 << bi for bi, req in enumerate(rule.requires) if req is None))
+            for bi, req in enumerate(rule.requires):
+                for lit in req or ():
+                    per_rule = masks.setdefault(lit, {})
+                    per_rule[ri] = per_rule.get(ri, 0) | 1 << bi
+        triggers = {lit: tuple(m.items()) for lit, m in masks.items()}
         return Lexicon(
             locale=str(data["locale"]), version=str(data["version"]), rules=rules,
             opt_out=opt_out, placeholder_class=_PlaceholderClassMap(),
             masked_words=tuple(str(w).lower() for w in data.get("masked_words") or ()),
-            any_hit=any_hit,
+            any_hit=any_hit, scanner=LiteralScanner.build(triggers),
+            triggers=triggers, always=tuple(always),
         )
     except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
         raise ConfigError(f"lexicon {source}: {exc}", file=source) from exc
@@ -134,6 +181,10 @@ def _rule(r: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
     if not audiences <= set(AUDIENCES):
         raise ValueError(f"rule {r['id']}: unknown audience in {sorted(audiences)}")
     unless = r.get("unless_before")
+    patterns = r["patterns"]
+    if not patterns:
+        raise ValueError("a rule needs at least one pattern")
+    branches = tuple(_expand(p, macros) for p in patterns)
     return Rule(
         id=str(r["id"]),
         category=Category(r["category"]),
@@ -142,6 +193,8 @@ def _rule(r: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
         audiences=audiences,
         pattern=re.compile(_alternation(r["patterns"], macros)),
         unless_before=re.compile(f"(?:{_expand(unless, macros)})$") if unless else None,
+        branches=branches,
+        requires=tuple(required_literals(b) for b in branches),
     )
 
 

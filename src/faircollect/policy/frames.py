@@ -32,6 +32,8 @@ FINDINGS: tuple[str, ...] = (
     "EXPOSURE_THREAT", "OPT_OUT_MISSING",
 )
 _BIT = {name: 1 << i for i, name in enumerate(FINDINGS)}
+_NO_BODY = (1 << 64) - 1
+_BORROWER = AUDIENCES.index("borrower")  # the findings key of a request without a template body
 
 
 def findings_bits(names: Sequence[str]) -> int:
@@ -47,15 +49,24 @@ def code(values: Sequence[str], vocabulary: Sequence[str]) -> list[int]:
     return [vocabulary.index(v) for v in values]
 
 
+def among(column: str, values: Sequence[str], vocabulary: Sequence[str]) -> pl.Expr:
+    """Whether an Enum-code column holds one of `values` (an equality when there is one)."""
+    codes = code(values, vocabulary)
+    if len(codes) == 1:
+        return pl.col(column) == codes[0]
+    return pl.col(column).is_in(codes)
+
+
 class Frames:
     """One checked batch seen by the rule kinds; `r` holds one row per request."""
 
-    def __init__(self, b: RequestBatch, linter: Linter) -> None:
+    def __init__(self, b: RequestBatch, linter: Linter, *, day_start: bool = True) -> None:
         self.b = b
         self.n = b.requests.height
         self.linter = linter
         req = b.requests
-        for z in req["timezone"].unique().drop_nulls().cast(pl.String).to_list():
+        zones = req["timezone"].unique().drop_nulls()
+        for z in zones.cast(pl.String).to_list():
             try:
                 zone(z)
             except ValueError as exc:
@@ -64,13 +75,16 @@ class Frames:
         at_us = req["at"].dt.epoch("us")
         at_s = at_us // US
         lo, hi = int(at_s.min()) - 2 * 86_400, int(at_s.max()) + 86_400  # type: ignore[arg-type]
-        sod, day_start = local_clock(at_s, req["timezone"], lo, hi)
+        sod, midnight = local_clock(at_s, req["timezone"], lo, hi, names=zones,
+                                    day_start=day_start)
         self.r = req.select(
             "row", "contact_id", "template_id", "template_approved",
             pl.col("unreachable_since").dt.epoch("us"),
             ch=pl.col("channel").to_physical(), aud=pl.col("audience").to_physical(),
             pur=pl.col("purpose").to_physical(),
-        ).with_columns(at=at_us, sod=sod, day_start=day_start * US)
+        ).with_columns(at=at_us, sod=sod)
+        if midnight is not None:  # only local-day caps need it
+            self.r = self.r.with_columns(day_start=midnight * US)
         self._contact: pl.DataFrame | None = None
         self._findings: pl.Series | None = None
         self._contact_history: pl.DataFrame | None = None
@@ -123,22 +137,34 @@ class Frames:
                 + pl.col("audience").to_physical().cast(pl.UInt64) * (1 << 4)
                 + pl.col("channel").to_physical().cast(pl.UInt64)
             )
-            keyed = req.select("template_body", "template_locale", "audience", "channel",
-                               key=pl.when(pl.col("template_body").is_not_null()).then(key))
-            firsts = keyed.filter(pl.col("key").is_not_null()).unique("key", keep="any")
-            keys: list[int] = []
-            masks: list[int] = []
-            for body, locale, aud, ch, k in firsts.iter_rows():
-                keys.append(k)
-                masks.append(findings_bits(sorted(self.linter(body, locale or "", aud, ch)))
-                             if body else 0)
-            self._findings = keyed["key"].replace_strict(
-                pl.Series(keys, dtype=pl.UInt64), pl.Series(masks, dtype=pl.UInt16),
-                default=0, return_dtype=pl.UInt16)
+            keys = req.select(key=pl.when(pl.col("template_body").is_not_null()).then(key)
+                              .otherwise(_NO_BODY))["key"]
+            first = keys.arg_unique()
+            firsts = req[first].select("template_body", "template_locale", "audience", "channel")
+            found: dict[int, int] = {}
+            for (body, locale, aud, ch), k in zip(firsts.iter_rows(), keys.gather(first),
+                                                   strict=True):
+                if k != _NO_BODY and body:
+                    found[k] = findings_bits(sorted(self.linter(body, locale or "", aud, ch)))
+            # A few distinct keys: one small `is_in` per finding bit beats a hash map per row.
+            parts = [
+                pl.col("key").is_in([k for k, m in found.items() if m & bit]).cast(pl.UInt16)
+                * bit
+                for bit in _BIT.values() if any(m & bit for m in found.values())
+            ]
+            if parts:
+                self._findings = keys.to_frame().select(
+                    pl.sum_horizontal(parts).cast(pl.UInt16)).to_series()
+            else:
+                self._findings = pl.repeat(0, self.n, eager=True, dtype=pl.UInt16)
         return self._findings
 
     def prepare_caps(self, caps: list[p.CountedCap]) -> None:
-        """Count the history matching every counted cap in one pass over sorted history."""
+        """Count the history matching every counted cap, without a join or a group-by.
+
+        History sorted by row makes each request's entries one slice; the rows of the entries
+        a cap counts are then runs, and a run-length encoding gives every request's count.
+        """
         zero = pl.repeat(0, self.n, eager=True, dtype=pl.Int32)
         h = self.b.history
         if not caps or not h.height:
@@ -146,26 +172,24 @@ class Frames:
             return
         if not h["row"].is_sorted():
             h = h.sort("row", maintain_order=True)
-        need = ["at"]
+        need = []
         if any(c.window == "local_day" for c in caps):
             need.append("day_start")
         if any(c.scope == "target" for c in caps):
             need += ["aud", "contact_id"]
-        h = self.attach(h.select("row", "contact_id", pl.col("at").dt.epoch("us"),
+        idx = h["row"]
+        at = h["at"].dt.epoch("us")
+        h = self.attach(h.select("row", "contact_id", at=at, ago=self.r["at"].gather(idx) - at,
                                  ch=pl.col("channel").to_physical(),
                                  aud=pl.col("audience").to_physical(),
                                  out=pl.col("outcome").to_physical()), *need)
         row = h["row"]
-        last = (row != row.shift(-1)).fill_null(True)  # the last entry of each request's slice
-        ends = row.filter(last)
-        running = h.select(
-            _cap_keep(c).cast(pl.Int32).cum_sum().alias(str(i)) for i, c in enumerate(caps)
-        ).filter(last)
+        keeps = h.select(_cap_keep(c).alias(str(i)) for i, c in enumerate(caps))
         self.cap_counts = {}
         for i, c in enumerate(caps):
-            col = running[str(i)]
-            per_row = col.diff().fill_null(col.head(1).sum())
-            self.cap_counts[id(c)] = zero.clone().scatter(ends, per_row)
+            # Counted entries' rows, still sorted: each run's length is that request's count.
+            runs = row.filter(keeps[str(i)]).rle().struct.unnest()
+            self.cap_counts[id(c)] = zero.clone().scatter(runs["value"], runs["len"])
 
     @property
     def contact_history(self) -> pl.DataFrame:
@@ -178,23 +202,21 @@ class Frames:
 
 
 def _cap_keep(prm: p.CountedCap) -> pl.Expr:
-    """Which history rows (with their attempt's columns as a_*) this cap counts."""
-    at = pl.col("a_at")
+    """Which history rows this cap counts; `ago` is the attempt's time minus the entry's."""
+    ago = pl.col("ago")
     if prm.window == "local_day":
-        keep = pl.col("at") >= pl.col("a_day_start")
+        keep = (pl.col("at") >= pl.col("a_day_start")) & (ago > 0)
     else:
-        keep = pl.col("at") > at - (prm.window_hours or 0) * 3600 * US
-    keep = keep & (pl.col("at") < at)
+        keep = (ago > 0) & (ago < (prm.window_hours or 0) * 3600 * US)
     c = prm.count
     if c.channels is not None:
-        keep = keep & pl.col("ch").is_in(code(c.channels, CHANNELS))
+        keep = keep & among("ch", c.channels, CHANNELS)
     if c.audiences is not None:
-        keep = keep & pl.col("aud").is_in(code(c.audiences, AUDIENCES))
+        keep = keep & among("aud", c.audiences, AUDIENCES)
     if c.outcomes is not None:
-        keep = keep & pl.col("out").is_in(code(c.outcomes, OUTCOMES))
+        keep = keep & among("out", c.outcomes, OUTCOMES)
     if prm.scope == "target":
         keep = keep & (pl.col("aud") == pl.col("a_aud")) & (
-            (pl.col("a_aud") == AUDIENCES.index("borrower"))
-            | pl.col("contact_id").eq_missing(pl.col("a_contact_id"))
-        )
+            (pl.col("a_aud") == _BORROWER)
+            | pl.col("contact_id").eq_missing(pl.col("a_contact_id")))
     return keep

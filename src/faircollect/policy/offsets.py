@@ -44,11 +44,17 @@ def transitions(tz_name: str, lo_s: int, hi_s: int) -> list[tuple[int, int]]:
     return out
 
 
-def _table(tz: pl.Series, lo_s: int, hi_s: int) -> tuple[pl.Series, pl.Series, pl.Series, int]:
-    """Zone codes per row, the sorted transition keys, their offsets, and the key base."""
+def _table(tz: pl.Series, lo_s: int, hi_s: int,
+           names: pl.Series | None = None) -> tuple[pl.Series, pl.Series, pl.Series, int]:
+    """Zone codes per row, the sorted transition keys, their offsets, and the key base.
+
+    `names` are the distinct zones of `tz` when the caller has them already.
+    """
     cat = tz.cast(pl.Categorical)
     codes = cat.to_physical().cast(pl.Int64)
-    names = cat.unique().drop_nulls()  # a few distinct zones: cast those, not every row
+    if names is None:
+        names = cat.unique()
+    names = names.cast(pl.Categorical).drop_nulls()  # a few zones: cast those, not every row
     pairs = sorted(zip(names.to_physical().cast(pl.Int64).to_list(),
                        names.cast(pl.String).to_list(), strict=True))
     keys: list[int] = []
@@ -72,22 +78,25 @@ def offsets(epoch_s: pl.Series, tz: pl.Series, lo_s: int, hi_s: int) -> pl.Serie
     return values.gather(keys.search_sorted(query, side="right") - 1)
 
 
-def local_clock(epoch_s: pl.Series, tz: pl.Series, lo_s: int,
-                hi_s: int) -> tuple[pl.Series, pl.Series]:
+def local_clock(epoch_s: pl.Series, tz: pl.Series, lo_s: int, hi_s: int, *,
+                names: pl.Series | None = None,
+                day_start: bool = True) -> tuple[pl.Series, pl.Series | None]:
     """(local second of day, UTC epoch second of that local day's midnight) per row.
 
     One binary search per row: the midnight lies less than a day before the instant, and
     zones change offset at most once a day (`transitions` steps a day at a time), so its
-    offset is that of the instant's table entry or of the entry just before.
+    offset is that of the instant's table entry or of the entry just before. Without
+    `day_start` the second item is None (and costs nothing).
     """
-    codes, keys, values, base = _table(tz, lo_s, hi_s)
+    codes, keys, values, base = _table(tz, lo_s, hi_s, names)
     zkey = codes * (1 << 40)
     idx = keys.search_sorted(zkey + (epoch_s - base).clip(lower_bound=0),
                              side="right").cast(pl.Int64) - 1
     off = values.gather(idx)
     sod = (epoch_s + off) % _DAY
+    if not day_start:
+        return sod, None
     guess = epoch_s - sod
     same = (zkey + (guess - base).clip(lower_bound=0)) >= keys.gather(idx)
     before = values.gather((idx - 1).clip(lower_bound=0))
-    day_start = guess + off - off.zip_with(same, before)
-    return sod, day_start
+    return sod, guess + off - off.zip_with(same, before)

@@ -47,7 +47,7 @@ class Transition:
 
     def add(self, decision_id: str, rules: _Violations, limit: int) -> None:
         self.count += 1
-        for rule, category in rules.items():
+        for rule in rules:
             self.by_rule[rule] = self.by_rule.get(rule, 0) + 1
         for category in set(rules.values()):
             self.by_category[category] = self.by_category.get(category, 0) + 1

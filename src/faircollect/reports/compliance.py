@@ -17,7 +17,7 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection, select
 
-from faircollect.cases.borrower import HOLD_FLAGS
+from faircollect.vocabulary import HOLD_FLAGS
 from faircollect.ledger.roll_rates import roll_rates
 from faircollect.portfolio.snapshot import portfolio_snapshot
 from faircollect.reports.portfolio import _matrix

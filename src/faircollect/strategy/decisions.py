@@ -3,8 +3,8 @@
 Every planned attempt becomes one row of a `policy.batch.RequestBatch` (the long frames hold
 the borrower's flags, opt-outs, the contact asked about and its consents, the recent history
 and notices) and is decided by `policy.vector.decide_frame` under the pack of its
-jurisdiction. A denial only about timing (hours, frequency) is decided again with the scalar
-`decide` to learn `next_allowed_at`; when that falls on the same local day inside the step's
+jurisdiction. A denial only about timing (hours, per-day caps) is decided again with the
+scalar `decide` to learn `next_allowed_at`; when that falls on the same local day inside the step's
 hours, the attempt is re-planned then and decided again.
 """
 
@@ -18,12 +18,13 @@ import polars as pl
 
 from faircollect.policy.batch import RequestBatch
 from faircollect.policy.decide import decide
+from faircollect.policy.pack import Pack
+from faircollect.policy.params import ContactHours, CountedCap
 from faircollect.policy.request import DecisionRequest
 from faircollect.policy.vector import decide_frame
 from faircollect.strategy.inputs import PlanInputs
 from faircollect.strategy.library import PlaybookSet
 
-TIMING = frozenset({"HOURS", "FREQUENCY"})
 HISTORY_DAYS = 9  # the longest counted window is 7 days; a margin covers every time zone
 
 
@@ -86,29 +87,51 @@ def build_batch(rows: pl.DataFrame, inputs: PlanInputs, books: PlaybookSet,
                         notices=notices)
 
 
-def request_of(batch: RequestBatch, row: int, jurisdiction: str) -> DecisionRequest:
-    """One row of a batch as a request model (for the scalar re-decide)."""
-    def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
-        return frame.filter(pl.col("row") == row).drop("row").to_dicts()
+def requests_of(batch: RequestBatch, rows: list[int],
+                jurisdiction: str) -> dict[int, DecisionRequest]:
+    """Some rows of a batch as request models (for the scalar re-decide), by row."""
+    wanted = pl.Series(rows, dtype=pl.UInt32).implode()
+    parts: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    for name in ("requests", "flags", "opted_out", "contacts", "consents", "history",
+                 "notices"):
+        frame: pl.DataFrame = getattr(batch, name)
+        grouped: dict[int, list[dict[str, Any]]] = {}
+        for rec in frame.filter(pl.col("row").is_in(wanted)).to_dicts():
+            grouped.setdefault(int(rec.pop("row")), []).append(rec)
+        parts[name] = grouped
+    out = {}
+    for row in rows:
+        def of(name: str, row: int = row) -> list[dict[str, Any]]:
+            return parts[name].get(row, [])
 
-    r = rows(batch.requests)[0]
-    tpl = None if r["template_id"] is None else {
-        "id": r["template_id"], "approved": bool(r["template_approved"]),
-        "locale": r["template_locale"] or "und", "body": r["template_body"]}
-    data = {
-        "jurisdiction": jurisdiction, "at": r["at"],
-        "attempt": {"channel": r["channel"], "audience": r["audience"],
-                    "purpose": r["purpose"], "contact_id": r["contact_id"], "template": tpl},
-        "borrower": {"timezone": r["timezone"], "days_past_due": 0,
-                     "unreachable_since": r["unreachable_since"],
-                     "flags": [f["flag"] for f in rows(batch.flags)],
-                     "opted_out_channels": [o["channel"] for o in rows(batch.opted_out)]},
-        "contacts": [{"id": c["id"], "relation": "designated", "source": c["source"],
-                      "refused_contact": bool(c["refused"])} for c in rows(batch.contacts)],
-        "consents": rows(batch.consents), "history": rows(batch.history),
-        "notices": rows(batch.notices),
-    }
-    return DecisionRequest.model_validate(data)
+        r = of("requests")[0]
+        tpl = None if r["template_id"] is None else {
+            "id": r["template_id"], "approved": bool(r["template_approved"]),
+            "locale": r["template_locale"] or "und", "body": r["template_body"]}
+        out[row] = DecisionRequest.model_validate({
+            "jurisdiction": jurisdiction, "at": r["at"],
+            "attempt": {"channel": r["channel"], "audience": r["audience"],
+                        "purpose": r["purpose"], "contact_id": r["contact_id"],
+                        "template": tpl},
+            "borrower": {"timezone": r["timezone"], "days_past_due": 0,
+                         "unreachable_since": r["unreachable_since"],
+                         "flags": [f["flag"] for f in of("flags")],
+                         "opted_out_channels": [o["channel"] for o in of("opted_out")]},
+            "contacts": [{"id": c["id"], "relation": "designated", "source": c["source"],
+                          "refused_contact": bool(c["refused"])} for c in of("contacts")],
+            "consents": of("consents"), "history": of("history"), "notices": of("notices"),
+        })
+    return out
+
+
+def _same_day_rules(pack: Pack) -> frozenset[str]:
+    """Rules a later time the same day can satisfy: contact hours and per-day caps.
+
+    A rolling seven-day cap or a hold will not clear before tomorrow's plan, so those
+    denials are recorded and left to the next day rather than searched for.
+    """
+    return frozenset(r.id for r in pack.rules if isinstance(r.params, ContactHours) or (
+        isinstance(r.params, CountedCap) and r.params.window == "local_day"))
 
 
 def decide_plan(attempts: pl.DataFrame, inputs: PlanInputs, books: PlaybookSet,
@@ -125,8 +148,8 @@ def decide_plan(attempts: pl.DataFrame, inputs: PlanInputs, books: PlaybookSet,
                             on="row").with_columns(pack_id=pl.lit(pack.id),
                                                    replan_of=pl.lit(None, pl.String))
         out.append(decided.drop("row"))
-        retry = decided.filter(~pl.col("allowed") & pl.col("categories").list.eval(
-            pl.element().is_in(list(TIMING))).list.all())
+        retry = decided.filter(~pl.col("allowed") & pl.col("rules").list.eval(
+            pl.element().is_in(list(_same_day_rules(pack)))).list.all())
         out.extend(_replanned(retry, batch, str(jur), books, pack.id))
     if not out:
         empty = attempts.with_columns(
@@ -141,8 +164,9 @@ def _replanned(retry: pl.DataFrame, batch: RequestBatch, jur: str, books: Playbo
                pack_id: str) -> list[pl.DataFrame]:
     pack = books.packs[jur]
     found = []
+    requests = requests_of(batch, retry["row"].to_list(), pack_id)
     for rec in retry.iter_rows(named=True):
-        request = request_of(batch, rec["row"], pack_id)
+        request = requests[rec["row"]]
         first = decide(request, pack)
         if first.next_allowed_at is None:
             continue

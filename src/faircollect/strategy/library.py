@@ -56,7 +56,7 @@ def _builtin() -> list[Playbook]:
 
 def build_set(books: list[Playbook], templates: TemplateSource | None = None) -> PlaybookSet:
     """Validate `books` together; ConfigError on the first broken one."""
-    templates = templates or starter_library()
+    source: TemplateSource = templates or starter_library()
     by_id: dict[str, Playbook] = {}
     packs: dict[str, Pack] = {}
     for book in books:
@@ -70,7 +70,7 @@ def build_set(books: list[Playbook], templates: TemplateSource | None = None) ->
         except Exception as exc:  # an unknown jurisdiction: no pack can decide for it
             raise ConfigError(f"playbook {book.source}: no rule pack for jurisdiction "
                               f"{book.jurisdiction}", file=book.source) from exc
-        validate(book, pack, templates)
+        validate(book, pack, source)
         by_id[book.id] = book
     seen: set[tuple[str, str]] = set()
     for book in by_id.values():
@@ -93,7 +93,7 @@ def build_set(books: list[Playbook], templates: TemplateSource | None = None) ->
         if total >= 1:
             raise ConfigError(f"playbooks: challengers of {champ_id} take {total:.0%} of "
                               "its accounts; leave some to the champion")
-    return PlaybookSet(by_id, packs, templates)
+    return PlaybookSet(by_id, packs, source)
 
 
 def load_playbooks(directory: Path | None = None,

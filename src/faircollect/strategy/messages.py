@@ -43,7 +43,10 @@ class MessageTemplate:
 class TemplateSource(Protocol):
     """Where templates come from: the starter library, or the approved-template registry."""
 
-    version: str
+    @property
+    def version(self) -> str:
+        """The version of the templates as a whole (recorded with a run)."""
+        ...
 
     def get(self, template_id: str) -> MessageTemplate | None:
         """The template called `template_id`, or None when there is none."""

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
-from faircollect.cases.borrower import HOLD_FLAGS
+from faircollect.vocabulary import HOLD_FLAGS
 from faircollect.strategy.experiments import CHALLENGER, CHAMPION, bucket_of
 from faircollect.strategy.inputs import PlanInputs
 from faircollect.strategy.library import PlaybookSet
@@ -191,11 +191,12 @@ def _due_steps(cur: pl.DataFrame, steps: pl.DataFrame, done: pl.DataFrame,
         & (pl.col("last_on").is_null()
            | (pl.col("last_on") <= d - pl.duration(days=pl.col("every_days")))))
     # One borrower step and one contact-person step a day, the first by priority.
-    return (
-        both.sort("borrower_id", "priority", "contact_id", nulls_last=False)
-        .unique(["borrower_id", "audience"], keep="first", maintain_order=True)
-        .with_columns(kind=pl.lit("message"), next_step=pl.lit(None, pl.String))
-    )
+    key = ["borrower_id", "audience"]
+    first = both.filter(pl.col("priority") == pl.col("priority").min().over(key))
+    first = first.filter(pl.col("contact_id").is_null()
+                         | (pl.col("contact_id") == pl.col("contact_id").min().over(key)))
+    return first.unique(key, keep="any").with_columns(
+        kind=pl.lit("message"), next_step=pl.lit(None, pl.String))
 
 
 def _notices(cur: pl.DataFrame, steps: pl.DataFrame, announced: pl.DataFrame,
@@ -233,8 +234,9 @@ def _notices(cur: pl.DataFrame, steps: pl.DataFrame, announced: pl.DataFrame,
 def _timed(attempts: pl.DataFrame, day: date) -> pl.DataFrame:
     """Give each attempt a minute inside its hours, as a UTC instant of its local day."""
     span = ((pl.col("hours_end") - pl.col("hours_start")) // 60 - 1).clip(lower_bound=1)
-    spread = (pl.concat_str("borrower_id", "step_id", "contact_id", ignore_nulls=True)
-              .hash(seed=day.toordinal()) % span.cast(pl.UInt64)).cast(pl.Int32)
+    mix = (pl.col("borrower_id").hash(seed=day.toordinal())
+           ^ pl.col("step_id").hash(seed=1) ^ pl.col("contact_id").fill_null("").hash(seed=2))
+    spread = (mix % span.cast(pl.UInt64)).cast(pl.Int32)
     frame = attempts.with_columns(
         local=pl.lit(datetime.combine(day, time(0)))
         + pl.duration(seconds=pl.col("hours_start") + spread * 60))
@@ -246,6 +248,6 @@ def _timed(attempts: pl.DataFrame, day: date) -> pl.DataFrame:
             .dt.convert_time_zone("UTC")))
     if not parts:
         return frame.with_columns(planned_at=pl.lit(None, pl.Datetime("us", "UTC")))
-    out = pl.concat(parts)
-    return out.filter(pl.col("planned_at").is_not_null()).sort(
-        "borrower_id", "planned_at", "step_id")
+    # Local times inside preferred daytime hours always exist; a null would mean a zone
+    # skipping that hour, and such an attempt is left to tomorrow rather than guessed.
+    return pl.concat(parts).filter(pl.col("planned_at").is_not_null())

@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import select
 
 from faircollect.bootstrap import App
+from faircollect.cases.complaints import open_complaint
 from faircollect.cases.disputes import open_dispute
 from faircollect.cases.promises import promise_to_pay
-from faircollect.cases.complaints import open_complaint
 from faircollect.dispatch.channels import open_channel
 from faircollect.dispatch.channels.base import Channel, Reconciliation, SendResult
-from faircollect.dispatch.message import Delivery
 from faircollect.dispatch.history import add_attempt, record_outcome
+from faircollect.dispatch.message import Delivery
 from faircollect.dispatch.worker import Worker, WorkerOptions
 from faircollect.ledger.money import minor_units
 from faircollect.portfolio.snapshot import portfolio_snapshot
@@ -97,10 +97,13 @@ def dispatch_day(app: App, day: date, clock: SimClock) -> int:
     # The worker claims everything due by the horizon, oldest first, and the wrapper moves
     # the clock to each message's planned time as it is sent.
     worker = Worker(store, app.vault, channel, WorkerOptions(batch=500, poll_interval=0))
-    try:
+    def rewind() -> bool:
+        # Each batch claims against the horizon; sending moved the clock back to a plan time.
         clock.at = horizon
-        return worker.run(until_empty=True, stop=lambda: setattr(clock, "at", horizon)
-                          or False).sent
+        return False
+
+    try:
+        return worker.run(until_empty=True, stop=rewind).sent
     finally:
         channel.close()
 
