@@ -43,6 +43,17 @@ def key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
 
 
+# The default scan, and scans in small chunks split over several processes (which read the
+# committed rows through connections of their own and hand their subtrees back).
+SCANS = [{}, {"workers": 2, "chunk_level": 3}, {"workers": 2, "chunk_level": 5},
+         {"workers": 3, "chunk_level": 2}]
+
+
+@pytest.fixture(params=SCANS, ids=["default", "2x8", "2x32", "3x4"])
+def opts(request: pytest.FixtureRequest) -> dict[str, int]:
+    return dict(request.param)
+
+
 def _entries(n: int, tag: str = "t") -> list[AuditEntry]:
     return [AuditEntry("cycle", "loan.decide", f"loan:{tag}{i}", {"i": i, "rule": "r1"})
             for i in range(n)]
@@ -112,46 +123,99 @@ def test_stored_proofs_verify_for_every_entry_and_size(engine: Engine) -> None:
             consistency_proof(conn, 5, 3)
 
 
-def test_a_clean_log_verifies_with_its_checkpoints(engine: Engine, key: Ed25519PrivateKey) -> None:
-    with engine.begin() as conn:
-        assert verify_log(conn, key.public_key()).ok  # empty
+def test_a_clean_log_verifies_with_its_checkpoints(
+    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+) -> None:
+    with engine.connect() as conn:
+        assert verify_log(conn, key.public_key(), **opts).ok  # empty
     _fill(engine, [50])
     with engine.begin() as conn:
         first = store_checkpoint(conn, key, now=NOW)
     _fill(engine, [30, 1])
     with engine.begin() as conn:
         store_checkpoint(conn, key, now=NOW)
-        report = verify_log(conn, key.public_key(), kept=first)
+        in_tx = verify_log(conn, key.public_key(), kept=first, **opts)
+    with engine.connect() as conn:
+        report = verify_log(conn, key.public_key(), kept=first, **opts)
+    for r in (in_tx, report):
+        assert r.ok, r.problems
+        assert (r.size, r.checkpoints) == (81, 2)
+        assert r.root == in_tx.root
+
+
+def test_every_prefix_root_is_found_whatever_the_chunks(
+    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+) -> None:
+    # A checkpoint at every size from 1 to 70: each root comes from a chunk's prefix cover.
+    for _ in range(70):
+        _fill(engine, [1])
+        with engine.begin() as conn:
+            store_checkpoint(conn, key, now=NOW)
+    with engine.connect() as conn:
+        report = verify_log(conn, key.public_key(), **opts)
     assert report.ok, report.problems
-    assert (report.size, report.checkpoints) == (81, 2)
+    assert (report.size, report.checkpoints) == (70, 70)
 
 
 # --- Tampering: each kind is found, with the first bad sequence number. ---
 
 
-def _tamper_and_verify(engine: Engine, key: Ed25519PrivateKey, statement: object) -> int | None:
+def _tamper_and_verify(engine: Engine, key: Ed25519PrivateKey, statement: object,
+                       opts: dict[str, int]) -> int | None:
     _fill(engine, [40, 40, 20])  # 100 entries
     with engine.begin() as conn:
         store_checkpoint(conn, key, now=NOW)
     with engine.begin() as conn:
         conn.execute(statement)  # type: ignore[call-overload]
     with engine.connect() as conn:
-        report = verify_log(conn, key.public_key())
+        report = verify_log(conn, key.public_key(), **opts)
     assert not report.ok
     return report.first_bad
 
 
-def test_an_edited_entry_is_found(engine: Engine, key: Ed25519PrivateKey) -> None:
-    stmt = update(audit_entries).where(audit_entries.c.seq == 42).values(subject="loan:other")
-    assert _tamper_and_verify(engine, key, stmt) == 42
+@pytest.mark.parametrize("seq", [0, 42, 57, 99])
+def test_an_edited_entry_is_found(
+    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int], seq: int
+) -> None:
+    stmt = update(audit_entries).where(audit_entries.c.seq == seq).values(subject="loan:other")
+    assert _tamper_and_verify(engine, key, stmt, opts) == seq
 
 
-def test_a_deleted_entry_is_found(engine: Engine, key: Ed25519PrivateKey) -> None:
-    stmt = delete(audit_entries).where(audit_entries.c.seq == 57)
-    assert _tamper_and_verify(engine, key, stmt) == 57
+def test_an_edit_and_a_later_deletion_report_the_edit(
+    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+) -> None:
+    _fill(engine, [100])
+    with engine.begin() as conn:
+        conn.execute(update(audit_entries).where(audit_entries.c.seq == 41).values(at="x"))
+        conn.execute(delete(audit_entries).where(audit_entries.c.seq == 43))
+    with engine.connect() as conn:
+        assert verify_log(conn, key.public_key(), **opts).first_bad == 41
 
 
-def test_swapped_entries_are_found(engine: Engine, key: Ed25519PrivateKey) -> None:
+@pytest.mark.parametrize("seq", [0, 31, 57, 98])
+def test_a_deleted_entry_is_found(
+    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int], seq: int
+) -> None:
+    stmt = delete(audit_entries).where(audit_entries.c.seq == seq)
+    assert _tamper_and_verify(engine, key, stmt, opts) == seq
+
+
+def test_a_null_field_is_reported_not_raised(
+    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+) -> None:
+    _fill(engine, [40])
+    with engine.begin() as conn:  # as a DBA could, after dropping the NOT NULL constraint
+        conn.exec_driver_sql("CREATE TABLE audit_copy AS SELECT * FROM audit_entries")
+        conn.exec_driver_sql("DROP TABLE audit_entries")
+        conn.exec_driver_sql("CREATE TABLE audit_entries AS SELECT * FROM audit_copy")
+        conn.exec_driver_sql("UPDATE audit_entries SET actor = NULL WHERE seq = 23")
+    with engine.connect() as conn:
+        assert verify_log(conn, key.public_key(), **opts).first_bad == 23
+
+
+def test_swapped_entries_are_found(
+    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+) -> None:
     c = audit_entries.c
     # Swap the sequence numbers of rows 20 and 70 (through a free value, for the key).
     _fill(engine, [100])
@@ -162,22 +226,23 @@ def test_swapped_entries_are_found(engine: Engine, key: Ed25519PrivateKey) -> No
         conn.execute(update(audit_entries).where(c.seq == 70).values(seq=20))
         conn.execute(update(audit_entries).where(c.seq == -1).values(seq=70))
     with engine.connect() as conn:
-        assert verify_log(conn, key.public_key()).first_bad == 20
+        assert verify_log(conn, key.public_key(), **opts).first_bad == 20
 
 
 def test_truncation_is_found_even_when_the_head_is_rewound(
-    engine: Engine, key: Ed25519PrivateKey
+    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
 ) -> None:
     stmt = delete(audit_entries).where(audit_entries.c.seq >= 90)
-    assert _tamper_and_verify(engine, key, stmt) == 90
+    assert _tamper_and_verify(engine, key, stmt, opts) == 90
     with engine.begin() as conn:  # now hide it: rewrite the head to the shorter tree
         leaves = [e.leaf for e in read_entries(conn, 0, 90)]
         conn.execute(update(audit_head).values(size=90, root=merkle.root(leaves)))
-        assert verify_log(conn, key.public_key()).first_bad == 90
+    with engine.connect() as conn:
+        assert verify_log(conn, key.public_key(), **opts).first_bad == 90
 
 
 def test_an_edit_with_all_derived_hashes_rewritten_is_caught_by_the_checkpoint(
-    engine: Engine, key: Ed25519PrivateKey
+    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
 ) -> None:
     _fill(engine, [64])
     with engine.begin() as conn:
@@ -195,22 +260,37 @@ def test_an_edit_with_all_derived_hashes_rewritten_is_caught_by_the_checkpoint(
                              e.to_dict()["payload"]) for e in entries]
         append_entries(conn, forged, now=NOW)
     with engine.connect() as conn:
-        report = verify_log(conn, key.public_key())
+        report = verify_log(conn, key.public_key(), **opts)
     assert not report.ok and report.first_bad == 0
     assert "size 64" in report.problems[0].message
 
 
+@pytest.mark.parametrize(("seq", "block"), [(33, 32), (70, 64)])
 def test_a_rewritten_leaf_hash_is_caught_by_the_subtree_cache(
-    engine: Engine, key: Ed25519PrivateKey
+    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int], seq: int, block: int
 ) -> None:
     _fill(engine, [100])
     with engine.begin() as conn:
-        e = read_entries(conn, 33, 34)[0]
+        e = read_entries(conn, seq, seq + 1)[0]
         forged = e.__class__(e.seq, e.at, e.actor, e.action, "loan:x", e.payload_json, b"")
-        conn.execute(update(audit_entries).where(audit_entries.c.seq == 33).values(
+        conn.execute(update(audit_entries).where(audit_entries.c.seq == seq).values(
             subject="loan:x", leaf=merkle.leaf_hash(forged.record())))
-        report = verify_log(conn, key.public_key())
-    assert report.first_bad == 32  # the 16-entry block holding entry 33
+        in_tx = verify_log(conn, key.public_key(), **opts)
+    with engine.connect() as conn:
+        report = verify_log(conn, key.public_key(), **opts)
+    assert in_tx.first_bad == report.first_bad == block  # the 16-entry block holding it
+
+
+def test_a_rewritten_cached_subtree_is_found(
+    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+) -> None:
+    _fill(engine, [100])
+    with engine.begin() as conn:
+        n = audit_nodes.c
+        conn.execute(update(audit_nodes).where(n.level == 5, n.idx == 1).values(hash=b"x" * 32))
+    with engine.connect() as conn:
+        report = verify_log(conn, key.public_key(), **opts)
+    assert report.first_bad == 32 and "cached hash" in report.problems[0].message
 
 
 def test_a_forged_checkpoint_signature_is_reported(engine: Engine, key: Ed25519PrivateKey) -> None:

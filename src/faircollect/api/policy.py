@@ -1,4 +1,8 @@
-"""POST /v1/policy/decisions: one request, or {"requests": [...]} for a batch."""
+"""POST /v1/policy/decisions: one request, or {"requests": [...]} for a batch.
+
+A pure query: nothing is contacted because of its answer, so it records no decision and writes
+no audit entry (decisions the system acts on are recorded by `policy.records`).
+"""
 
 from __future__ import annotations
 

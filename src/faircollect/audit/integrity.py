@@ -9,17 +9,20 @@ It stops at the first damaged entry, which is what an auditor needs to start fro
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing as mp
+import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from faircollect.audit import checkpoint as cp
 from faircollect.audit.frontier import Frontier
 from faircollect.audit.log import Head, read_head
+from faircollect.audit.scan import Part, scan_part, scan_range
 from faircollect.errors import FairCollectError
 from faircollect.store.tables.audit import (
     NODE_LEVEL,
@@ -29,7 +32,7 @@ from faircollect.store.tables.audit import (
 )
 
 CHUNK_LEVEL = 16  # leaves are read and hashed 65,536 at a time
-_sha256 = hashlib.sha256
+PARALLEL_FROM = 200_000  # smaller logs are verified in one process: starting another costs more
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,7 @@ class Report:
 
 @dataclass
 class _Scan:
-    """Running state of one scan (mutable on purpose: it is the loop's accumulator)."""
+    """Running state while chunks are combined (mutable on purpose: the loop's accumulator)."""
 
     frontier: Frontier
     roots: dict[int, bytes]
@@ -70,8 +73,17 @@ class _Scan:
 
 
 def verify_log(conn: Connection, key: Ed25519PublicKey, *, origin: str = cp.DEFAULT_ORIGIN,
-               kept: str | None = None) -> Report:
-    """Verify the whole stored log; `kept` is a checkpoint note kept outside the database."""
+               kept: str | None = None, workers: int | None = None,
+               chunk_level: int = CHUNK_LEVEL) -> Report:
+    """Verify the whole stored log; `kept` is a checkpoint note kept outside the database.
+
+    `workers` processes share the scan (default: 2 for logs of PARALLEL_FROM entries or more
+    on a machine with 2 cores, else 1). Extra processes read the committed rows through
+    connections of their own, so they are used only when the caller has no transaction open
+    and the database is a file or a server. `chunk_level` sets how many rows are read and
+    hashed at a time (tests make it small to exercise many chunks).
+    """
+    fresh = not conn.in_transaction()
     problems: list[Problem] = []
     heads = _checked_checkpoints(conn, key, origin, problems)
     kept_head = None
@@ -81,11 +93,18 @@ def verify_log(conn: Connection, key: Ed25519PublicKey, *, origin: str = cp.DEFA
         except FairCollectError as exc:
             problems.append(Problem(None, f"the given checkpoint: {exc.message}"))
     head = read_head(conn)
+    end = _stored_end(conn, problems)
     targets = {c.size for c in heads} | {head.size}
     if kept_head is not None:
         targets.add(kept_head.size)
-    scan = _Scan(Frontier(), {}, problems)
-    _scan_entries(conn, scan, sorted(targets))
+    if workers is None:
+        workers = 2 if end >= PARALLEL_FROM and (os.cpu_count() or 1) >= 2 else 1
+    if not fresh or not _shareable(conn):
+        workers = 1  # other processes would not see the caller's uncommitted work
+    scan = _Scan(Frontier(), {0: Frontier().root()} if 0 in targets else {}, problems)
+    parts = run_parts(conn, plan(end, workers, chunk_level),
+                      sorted(targets), chunk_level)
+    _combine(conn, scan, parts)
     count = scan.frontier.size
     complete = not any(p.seq is not None for p in problems)
     if complete:
@@ -126,103 +145,83 @@ def _checked_checkpoints(conn: Connection, key: Ed25519PublicKey, origin: str,
     return good
 
 
-def _scan_entries(conn: Connection, scan: _Scan, targets: Sequence[int]) -> None:
-    chunk = 1 << CHUNK_LEVEL
+def _stored_end(conn: Connection, problems: list[Problem]) -> int:
+    """One past the highest stored sequence number (entries before it must all exist)."""
     c = audit_entries.c
-    # Plain DBAPI tuples: building SQLAlchemy Row objects would cost more than the hashing.
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cols = "seq, at, actor, action, subject, payload, leaf"
-    table = conn.dialect.identifier_preparer.format_table(audit_entries)
-    sql = f"SELECT {cols} FROM {table} WHERE seq >= {mark} AND seq < {mark} ORDER BY seq"
-    cursor = conn.connection.cursor()
-    base = 0
-    try:
-        while True:
-            cursor.execute(sql, (base, base + chunk))
-            rows = cursor.fetchall()
-            if not rows:
-                break
-            if not _check_chunk(conn, scan, base, rows, targets):
-                return
-            if len(rows) < chunk:
-                break
-            base += chunk
-    finally:
-        cursor.close()
-    # Entries past a hole would be unreachable by the loop above.
-    stray = conn.execute(select(c.seq).where(c.seq >= scan.frontier.size).limit(1)).first()
-    if stray is not None:
-        scan.problems.append(Problem(scan.frontier.size, f"entry {scan.frontier.size} is missing"
-                                     f" but later entries exist (from {stray[0]})"))
+    low, high = conn.execute(select(func.min(c.seq), func.max(c.seq))).one()
+    if low is not None and low < 0:
+        problems.append(Problem(None, f"an entry has the negative sequence number {low}"))
+    return 0 if high is None else int(high) + 1
 
 
-def _check_chunk(conn: Connection, scan: _Scan, base: int, rows: Sequence[Sequence[Any]],
-                 targets: Sequence[int]) -> bool:
-    """Verify one aligned chunk of entries; False once a problem has been recorded."""
-    n = len(rows)
-    if rows[-1][0] != base + n - 1:
-        seq = next(base + i for i, r in enumerate(rows) if r[0] != base + i)
-        scan.problems.append(Problem(seq, f"entry {seq} is missing"))
-        return False
-    leaves = [
-        _sha256(b"".join((
-            b'\x00{"action":"', r[3].encode(), b'","actor":"', r[2].encode(), b'","at":"',
-            r[1].encode(), b'","payload":', r[5], b',"seq":', str(r[0]).encode(),
-            b',"subject":"', r[4].encode(), b'"}',
-        ))).digest()
-        for r in rows  # the same bytes as canonical.entry_bytes, inlined: this is the hot loop
-    ]
-    if leaves != [bytes(r[6]) for r in rows]:
-        seq = next(base + i for i, r in enumerate(rows) if leaves[i] != bytes(r[6]))
-        scan.problems.append(Problem(seq, f"entry {seq} was altered: its fields no longer "
-                                          "hash to its leaf"))
-        return False
-    levels = _perfect_levels(leaves)
-    for t in targets:
-        if base < t <= base + n:
-            scan.roots[t] = _prefix_root(scan.frontier, levels, t - base)
-    if 0 in targets and base == 0:
-        scan.roots[0] = Frontier().root()
-    expected: dict[tuple[int, int], bytes] = {}
-    for level in range(NODE_LEVEL, len(levels)):
-        first = base >> level
-        expected.update(((level, first + i), h) for i, h in enumerate(levels[level]))
-    offset = 0
-    for level in range(len(levels) - 1, -1, -1):
-        if (n - offset) >> level & 1:
-            done = scan.frontier.append_subtree(level, levels[level][offset >> level],
-                                                NODE_LEVEL)
-            expected.update(((lv, ix), h) for lv, ix, h in done)
-            offset += 1 << level
-    return _check_nodes(conn, scan, expected)
-
-
-def _perfect_levels(leaves: list[bytes]) -> list[list[bytes]]:
-    """Hashes of the perfect subtrees inside an aligned chunk, level by level."""
-    levels = [leaves]
-    while len(levels[-1]) > 1:
-        it = iter(levels[-1])
-        levels.append([_sha256(b"\x01" + a + b).digest() for a, b in zip(it, it, strict=False)])
-    return levels
-
-
-def _prefix_root(before: Frontier, levels: list[list[bytes]], count: int) -> bytes:
-    """Root of the tree ending `count` leaves into this chunk."""
-    f = before.copy()
-    offset = 0
-    for level in range(len(levels) - 1, -1, -1):
-        if count >> level & 1:
-            # keep_from beyond any level: only the root is wanted, not completed subtrees
-            f.append_subtree(level, levels[level][offset >> level], 64)
-            offset += 1 << level
-    return f.root()
-
-
-def _check_nodes(conn: Connection, scan: _Scan,
-                 expected: dict[tuple[int, int], bytes]) -> bool:
-    """Compare the cached subtree hashes for this chunk with the recomputed ones."""
-    if not expected:
+def _shareable(conn: Connection) -> bool:
+    """Whether another process opening the same URL sees the same database."""
+    url = conn.engine.url
+    if url.get_backend_name() == "postgresql":
         return True
+    return (url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+            and "memory" not in str(url.query.get("mode", "")))
+
+
+def plan(end: int, workers: int, chunk_level: int) -> list[tuple[int, int]]:
+    """Split [0, end) into at most `workers` ranges, each starting on a chunk boundary."""
+    chunk = 1 << chunk_level
+    chunks = -(-end // chunk)
+    per = max(1, -(-chunks // max(1, workers))) * chunk
+    return [(lo, min(lo + per, end)) for lo in range(0, end, per)] or [(0, 0)]
+
+
+def run_parts(conn: Connection, ranges: list[tuple[int, int]], targets: Sequence[int],
+              chunk_level: int) -> list[Part]:
+    """Scan the ranges, the first here and the rest each in a process of its own."""
+    def wanted(lo: int, hi: int) -> list[int]:
+        return [t for t in targets if lo < t <= hi]
+
+    if len(ranges) == 1:
+        lo, hi = ranges[0]
+        return [scan_range(conn, lo, hi, wanted(lo, hi), chunk_level)]
+    url = conn.engine.url.render_as_string(hide_password=False)
+    # fork starts a worker in milliseconds; it is only safe while this process has one thread.
+    method = "fork" if ("fork" in mp.get_all_start_methods()
+                        and threading.active_count() == 1) else "spawn"
+    with ProcessPoolExecutor(len(ranges) - 1, mp_context=mp.get_context(method)) as pool:
+        futures = [pool.submit(scan_part, url, lo, hi, wanted(lo, hi), chunk_level)
+                   for lo, hi in ranges[1:]]
+        lo, hi = ranges[0]
+        first = scan_range(conn, lo, hi, wanted(lo, hi), chunk_level)
+        return [first, *(f.result() for f in futures)]
+
+
+def _combine(conn: Connection, scan: _Scan, parts: list[Part]) -> None:
+    """Fold the parts' chunk subtrees into the frontier, in order, up to the first problem."""
+    f = scan.frontier
+    expected: dict[tuple[int, int], bytes] = {}
+    problem = None
+    for part in parts:
+        for chunk in part.chunks:
+            for size, cover in chunk.prefixes:
+                g = f.copy()
+                for level, digest in cover:
+                    g.append_subtree(level, digest, 64)  # only the root is wanted
+                scan.roots[size] = g.root()
+            for level, digest in chunk.cover:
+                done = f.append_subtree(level, digest, NODE_LEVEL)
+                expected.update(((lv, ix), h) for lv, ix, h in done)
+        if part.problem is not None:
+            problem = Problem(*part.problem)
+            break
+    # Subtrees spanning chunks were completed here; all lie before any problem found.
+    bad = _check_nodes(conn, expected)
+    if bad is not None:
+        scan.problems.append(bad)
+    elif problem is not None:
+        scan.problems.append(problem)
+
+
+def _check_nodes(conn: Connection, expected: dict[tuple[int, int], bytes]) -> Problem | None:
+    """Compare the cached hashes of subtrees spanning chunks with the recomputed ones."""
+    if not expected:
+        return None
     c = audit_nodes.c
     stored: dict[tuple[int, int], bytes] = {}
     for level in sorted({lv for lv, _ in expected}):
@@ -231,14 +230,13 @@ def _check_nodes(conn: Connection, scan: _Scan,
             c.level == level, c.idx >= min(idxs), c.idx <= max(idxs)))
         stored.update(((level, int(r[0])), bytes(r[1])) for r in rows)
     bad = [k for k, h in expected.items() if stored.get(k) != h]
-    if bad:
-        # A changed leaf spoils every subtree above it: the smallest bad one pins it best.
-        level, idx = min(bad, key=lambda k: (k[0], k[1]))
-        first = idx << level
-        scan.problems.append(Problem(first, f"the cached hash of entries {first}.."
-                                            f"{((idx + 1) << level) - 1} does not match them"))
-        return False
-    return True
+    if not bad:
+        return None
+    # A changed leaf spoils every subtree above it: the smallest bad one pins it best.
+    level, idx = min(bad)
+    first = idx << level
+    return Problem(first, f"the cached hash of entries {first}..{((idx + 1) << level) - 1} "
+                          "does not match them")
 
 
 def _check_head(head: Head, scan: _Scan) -> None:

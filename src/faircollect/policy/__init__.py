@@ -1,6 +1,8 @@
 """The contact policy decision point: request models, rule packs and `decide`.
 
-The core is pure: no database, clock or network. Faces (CLI, HTTP) and the audit live outside.
+The core is pure: no database, clock or network. Faces (CLI, HTTP) live outside. Two service
+modules sit beside the core and are not imported here: `records` (recording the decisions the
+system acts on, with one audit entry per batch) and `replay` (what-if under another pack).
 """
 
 from faircollect.policy.decide import decide

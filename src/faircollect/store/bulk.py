@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, LargeBinary, Table, insert
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
@@ -25,6 +25,8 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     order = list(compiled.positiontup or []) if compiled.positional else None
     processors: dict[str, Callable[[Any], Any]] = {}
     for name in columns:
+        if isinstance(table.c[name].type, LargeBinary):
+            continue  # both drivers take bytes as they are; the wrapper only costs time
         proc = table.c[name].type._cached_bind_processor(dialect)  # noqa: SLF001
         if proc is not None:
             processors[name] = _memoised(proc)
