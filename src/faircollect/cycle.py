@@ -89,6 +89,13 @@ def _already(app: App, day: date) -> set[str]:
         return {r[0] for r in rows}
 
 
+def _finished(app: App, day: date) -> bool:
+    with app.store.read() as conn:
+        status = conn.execute(select(cycle_runs.c.status).where(
+            cycle_runs.c.business_date == day)).scalar()
+        return status == "done"
+
+
 def _mark_run(app: App, day: date, books: PlaybookSet, now: datetime,
               counts: dict[str, Any] | None) -> None:
     with app.store.transaction(ACTOR) as uow:
@@ -114,6 +121,11 @@ def run_cycle(app: App, day: date, *, books: PlaybookSet | None = None,
         require_portfolio(conn, day)
     now = now or app.store.clock()
     skip = _already(app, day)
+    if _finished(app, day):
+        # A completed date is never planned again: the day's state has moved on since (payments,
+        # promises kept), and planning it afresh would contact accounts a second time.
+        return CycleResult(day=day, accounts=0, skipped=len(skip), attempts=0, allowed=0,
+                           denied=0, replanned=0, enqueued=0, batches=0)
     min_dpd = min(s.dpd_from for b in books.playbooks.values() for s in b.stages)
     with app.store.read() as conn:
         inputs, amounts = load_inputs(conn, day, min_dpd=min_dpd, skip=skip)

@@ -190,3 +190,24 @@ def test_replay_cli_json_and_table(store, settings, tight_pack: Path, monkeypatc
     code, _, err = run("policy", "replay", "--pack", "us-2026.1", "--from", "May 1",
                        "--to", "2026-05-31")
     assert code == 2 and "from" in err
+
+
+def test_replay_names_a_stored_request_that_no_longer_validates(store) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    ids = record(store, [EVENING])
+    broken = orjson.loads(orjson.dumps(EVENING))
+    broken["attempt"]["channel"] = "pigeon"
+    with store.transaction("t") as uow:
+        uow.conn.execute(update(policy_decisions).values(request=orjson.dumps(broken).decode()))
+    with pytest.raises(InputError, match=f"decision {ids[0]}: field attempt.channel"):
+        replay(store, resolve_pack("US"), start=date(2026, 5, 1), end=date(2026, 5, 31))
+
+
+def test_a_broken_pack_file_is_refused_before_replay(tmp_path: Path) -> None:
+    from faircollect.errors import ConfigError
+
+    path = tmp_path / "us-loose.yaml"
+    path.write_text(_builtin_text("us.yaml").replace("includes: house-2026.1\n", ""), "utf-8")
+    with pytest.raises(ConfigError, match="house baseline"):
+        pack_for(str(path))

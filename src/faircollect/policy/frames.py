@@ -148,8 +148,9 @@ class Frames:
                     found[k] = findings_bits(sorted(self.linter(body, locale or "", aud, ch)))
             # A few distinct keys: one small `is_in` per finding bit beats a hash map per row.
             parts = [
-                pl.col("key").is_in([k for k, m in found.items() if m & bit]).cast(pl.UInt16)
-                * bit
+                pl.col("key").is_in(pl.Series([k for k, m in found.items() if m & bit],
+                                               dtype=pl.UInt64).implode())
+                .cast(pl.UInt16) * bit
                 for bit in _BIT.values() if any(m & bit for m in found.values())
             ]
             if parts:

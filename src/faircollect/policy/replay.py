@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from faircollect.errors import InputError
@@ -136,11 +137,18 @@ def _recorded_violations(decision_json: str) -> tuple[str, _Violations]:
     return d["pack"], {v["rule"]: v["category"] for v in d["violations"]}
 
 
+def _stored_request(decision_id: str, text: str) -> DecisionRequest:
+    try:
+        return DecisionRequest.model_validate_json(text)  # the fast path: JSON straight in
+    except ValidationError:
+        # A request that no longer validates: the error names the decision and the field.
+        return parse_request(orjson.loads(text), where=f"decision {decision_id}")
+
+
 def compare(report: ReplayReport, chunk: list[Recorded], pack: Pack, *,
             examples: int = 5, linter: Linter = content_lint) -> None:
     """Re-decide one chunk of recorded decisions and add the differences to `report`."""
-    requests = [parse_request(orjson.loads(req), where=f"decision {did}")
-                for did, _, req in chunk]
+    requests = [_stored_request(did, req) for did, _, req in chunk]
     new = redecide(requests, pack, linter)
     for (did, decision_json, _), now in zip(chunk, new, strict=True):
         old_pack, old = _recorded_violations(decision_json)
