@@ -3,8 +3,9 @@
 `run_cycle(app, day)` plans every account for `day`, decides each attempt under its pack
 (vectorised), records every decision in `planned_attempts` with the pack version, and puts
 the allowed messages in the outbox, all in batches of accounts, each batch one transaction
-with one audit entry. Re-running a date skips the accounts already planned for it, and every
-message's idempotency key is derived from (date, account, step), so work is never doubled.
+with one audit entry. Re-running a finished date does nothing; re-running a date whose run
+stopped part way (a crash) plans only the accounts not yet planned; and every message's
+idempotency key is derived from (date, account, step), so work is never doubled.
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
 """Full verification of the stored log: recompute every leaf, subtree and root.
 
-Only signed checkpoints are trusted. The scan reads entries in aligned chunks, rebuilds
-each entry's canonical bytes and leaf hash, compares them with the stored leaf, compares the
-cached subtree hashes and the head with what the leaves give, and checks that every stored
-checkpoint (and, optionally, one kept outside) is signed and is a prefix of this tree.
-It stops at the first damaged entry, which is what an auditor needs to start from.
+Only signed checkpoints are trusted. `scan` reads entries in aligned chunks, rebuilds each
+entry's canonical bytes and leaf hash, compares them with the stored leaf and the cached
+subtree hashes inside the chunk; a large log is split into ranges scanned in parallel
+processes. Here the chunks' perfect subtrees are folded, in order, into one frontier, which
+gives the root, the roots at every checkpointed size and the subtrees spanning chunks; the
+head is compared with it, and every stored checkpoint (and, optionally, one kept outside)
+must be signed and a prefix of this tree. The scan stops at the first damaged entry, which
+is what an auditor needs to start from.
 """
 
 from __future__ import annotations
@@ -102,8 +105,7 @@ def verify_log(conn: Connection, key: Ed25519PublicKey, *, origin: str = cp.DEFA
     if not fresh or not _shareable(conn):
         workers = 1  # other processes would not see the caller's uncommitted work
     scan = _Scan(Frontier(), {0: Frontier().root()} if 0 in targets else {}, problems)
-    parts = run_parts(conn, plan(end, workers, chunk_level),
-                      sorted(targets), chunk_level)
+    parts = run_parts(conn, plan(end, workers, chunk_level), sorted(targets), chunk_level)
     _combine(conn, scan, parts)
     count = scan.frontier.size
     complete = not any(p.seq is not None for p in problems)

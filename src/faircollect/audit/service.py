@@ -77,7 +77,8 @@ class AuditService:
 
     def verify(self, kept: str | None = None) -> Report:
         """Recompute the whole log and check every checkpoint (and `kept`, if given)."""
-        with self.store.engine.connect() as conn:
+        # Read-only (a plain BEGIN on SQLite): appends are not held up while it runs.
+        with self.store.read() as conn:
             return verify_log(conn, self._key.public_key(), origin=self.origin, kept=kept)
 
     def export(self, first: int, last: int | None = None) -> dict[str, Any]:
