@@ -6,15 +6,21 @@ value outside them is an error at the edge (or, for flags in a decision, a denia
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal, get_args
+
+Channel = Literal["call", "sms", "email", "letter", "visit", "app_push"]
+Audience = Literal["borrower", "designated_contact", "third_party"]
+AttemptPurpose = Literal["reminder", "collection", "locate"]
+Outcome = Literal["connected", "no_answer", "busy", "delivered", "failed", "refused"]
+ContactSource = Literal["borrower_designated", "address_book", "public_record"]
 
 JURISDICTIONS: Final = ("CN", "US", "UK")
 LOCALES: Final = ("zh-CN", "en")
-CHANNELS: Final = ("call", "sms", "email", "letter", "visit", "app_push")
-AUDIENCES: Final = ("borrower", "designated_contact", "third_party")
-ATTEMPT_PURPOSES: Final = ("reminder", "collection", "locate")
-OUTCOMES: Final = ("connected", "no_answer", "busy", "delivered", "failed", "refused")
-CONTACT_SOURCES: Final = ("borrower_designated", "address_book", "public_record")
+CHANNELS: Final[tuple[str, ...]] = get_args(Channel)
+AUDIENCES: Final[tuple[str, ...]] = get_args(Audience)
+ATTEMPT_PURPOSES: Final[tuple[str, ...]] = get_args(AttemptPurpose)
+OUTCOMES: Final[tuple[str, ...]] = get_args(Outcome)
+CONTACT_SOURCES: Final[tuple[str, ...]] = get_args(ContactSource)
 CONSENT_CHANNELS: Final = ("app", "web", "paper", "call")
 # Borrower flags the decision contract names; anything else is unknown and denied.
 FLAGS: Final = (

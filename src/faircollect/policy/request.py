@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -29,28 +29,24 @@ from pydantic import (
 
 from faircollect.errors import InputError
 
-Channel = Literal["call", "sms", "email", "letter", "visit", "app_push"]
-Audience = Literal["borrower", "designated_contact", "third_party"]
-Purpose = Literal["reminder", "collection", "locate"]
-Outcome = Literal["connected", "no_answer", "busy", "delivered", "failed", "refused"]
-ContactSource = Literal["borrower_designated", "address_book", "public_record"]
+# The contract's vocabulary, re-exported for the policy modules.
+from faircollect.vocabulary import ATTEMPT_PURPOSES as ATTEMPT_PURPOSES
+from faircollect.vocabulary import AUDIENCES as AUDIENCES
+from faircollect.vocabulary import CHANNELS as CHANNELS
+from faircollect.vocabulary import CONTACT_SOURCES as CONTACT_SOURCES
+from faircollect.vocabulary import FLAGS as FLAGS
+from faircollect.vocabulary import OUTCOMES as OUTCOMES
+from faircollect.vocabulary import AttemptPurpose as AttemptPurpose
+from faircollect.vocabulary import Audience as Audience
+from faircollect.vocabulary import Channel as Channel
+from faircollect.vocabulary import ContactSource as ContactSource
+from faircollect.vocabulary import Outcome as Outcome
 
-CHANNELS: tuple[str, ...] = ("call", "sms", "email", "letter", "visit", "app_push")
-AUDIENCES: tuple[str, ...] = ("borrower", "designated_contact", "third_party")
-PURPOSES: tuple[str, ...] = ("reminder", "collection", "locate")
-OUTCOMES: tuple[str, ...] = ("connected", "no_answer", "busy", "delivered", "failed", "refused")
-SOURCES: tuple[str, ...] = ("borrower_designated", "address_book", "public_record")
+Purpose = AttemptPurpose
+PURPOSES = ATTEMPT_PURPOSES
+SOURCES = CONTACT_SOURCES
 # The flags the contract names. Anything else is unknown and the packs deny it.
-KNOWN_FLAGS: tuple[str, ...] = (
-    "dispute_open",
-    "cease_requested",
-    "bankruptcy",
-    "deceased",
-    "attorney_represented",
-    "breathing_space",
-    "hardship_pause",
-    "vulnerable",
-)
+KNOWN_FLAGS = FLAGS
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
