@@ -17,7 +17,7 @@ def _obj(ctx: typer.Context) -> dict[str, Any]:
     root = ctx.find_root()
     if not isinstance(root.obj, dict):
         root.obj = {}
-    return root.obj  # type: ignore[no-any-return]
+    return root.obj
 
 
 def settings(ctx: typer.Context) -> Settings:

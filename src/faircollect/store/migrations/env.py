@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from faircollect.store.schema import metadata
 from faircollect.store import tables  # noqa: F401  (registers every table)
+from faircollect.store.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
