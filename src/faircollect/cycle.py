@@ -10,31 +10,29 @@ idempotency key is derived from (date, account, step), so work is never doubled.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 from sqlalchemy import select
 
 from faircollect.bootstrap import App
-from faircollect.dispatch.message import CHANNELS as DISPATCH_CHANNELS
-from faircollect.dispatch.message import OutboundMessage, message_id_for
-from faircollect.dispatch.outbox import enqueue
 from faircollect.errors import InputError
-from faircollect.ledger.money import minor_units
-from faircollect.store.bulk import insert_rows
 from faircollect.store.tables.cycle import cycle_runs, planned_attempts
 from faircollect.strategy.decisions import decide_plan
 from faircollect.strategy.library import PlaybookSet, load_playbooks
 from faircollect.strategy.loader import load_inputs, require_portfolio
-from faircollect.strategy.messages import render
 from faircollect.strategy.planner import plan_day
+from faircollect.strategy.registry_source import RegistrySource
 from faircollect.strategy.simulation import DayOutcome, SimClock, dispatch_day, respond
+from faircollect.strategy.writing import Signature, idempotency_key, write_batch
+
+__all__ = ["CycleOptions", "CycleResult", "DayRun", "cycle_playbooks", "idempotency_key",
+           "run_cycle", "run_range"]
 
 BATCH = 5_000
 ACTOR = "system:cycle"
@@ -67,20 +65,13 @@ class CycleResult:
     denied_by_category: dict[str, int] = field(default_factory=dict)
 
 
-def idempotency_key(day: date, borrower_id: str, step_id: str, contact_id: str | None,
-                    replan: bool) -> str:
-    """The key of one planned attempt: (date, account, step[, contact][, re-plan])."""
-    parts = ["cycle", day.isoformat(), borrower_id, step_id]
-    if contact_id:
-        parts.append(contact_id)
-    if replan:
-        parts.append("r")
-    return ":".join(parts)
+def cycle_playbooks(app: App, directory: Path | None = None) -> PlaybookSet:
+    """The playbooks (shipped, or `directory`'s) validated against the template registry.
 
-
-def _amount(minor: int, currency: str) -> str:
-    places = minor_units(currency)
-    return f"{Decimal(minor).scaleb(-places):.{places}f} {currency}"
+    HOUSE-TEMPLATES: a step whose template the registry does not hold, or holds without an
+    approved version, refuses the whole set (ConfigError) before anything is written.
+    """
+    return load_playbooks(RegistrySource.load(app.store), directory)
 
 
 def _already(app: App, day: date) -> set[str]:
@@ -117,7 +108,7 @@ def run_cycle(app: App, day: date, *, books: PlaybookSet | None = None,
               options: CycleOptions = CycleOptions(), actor: str = ACTOR,
               now: datetime | None = None) -> CycleResult:
     """Plan, decide and enqueue `day` for the whole portfolio (see the module docstring)."""
-    books = books or load_playbooks()  # a broken playbook fails here, before any change
+    books = books or cycle_playbooks(app)  # a broken playbook fails here, before any change
     with app.store.read() as conn:
         require_portfolio(conn, day)
     now = now or app.store.clock()
@@ -131,16 +122,18 @@ def run_cycle(app: App, day: date, *, books: PlaybookSet | None = None,
     with app.store.read() as conn:
         inputs, amounts = load_inputs(conn, day, min_dpd=min_dpd, skip=skip)
     plan = plan_day(inputs, books, day)
-    decided = decide_plan(plan.attempts, inputs, books, day).attempts
+    decided = decide_plan(plan.attempts, inputs, books, day, with_requests=True).attempts
     decided = decided.join(amounts, on="borrower_id", how="left").sort(
         "borrower_id", "planned_at", "step_id")
     _mark_run(app, day, books, now, None)
-    borrowers_ = decided["borrower_id"].unique(maintain_order=True).to_list()
+    sign = Signature(company=options.lender, hotline=options.phone)
+    # Whole accounts per batch: the n-th distinct borrower goes to batch n // size.
+    decided = decided.with_columns(
+        _batch=(pl.col("borrower_id").rank("dense") - 1) // max(options.batch, 1))
     enqueued = batches = 0
-    for start in range(0, len(borrowers_), options.batch):
-        chunk = set(borrowers_[start:start + options.batch])
-        part = decided.filter(pl.col("borrower_id").is_in(list(chunk)))
-        enqueued += _write_batch(app, books, day, part, options, actor, now, batches)
+    for part in decided.partition_by("_batch", maintain_order=True):
+        enqueued += _write_batch(app, books, day, part.drop("_batch"), sign, actor, now,
+                                 batches)
         batches += 1
     denied = decided.filter(~pl.col("allowed"))
     cats = denied.select(pl.col("categories").explode()).to_series().drop_nulls()
@@ -156,64 +149,11 @@ def run_cycle(app: App, day: date, *, books: PlaybookSet | None = None,
     return result
 
 
-def _write_batch(app: App, books: PlaybookSet, day: date, part: pl.DataFrame, options: CycleOptions, actor: str,
-                 now: datetime, index: int) -> int:
-    rows: list[dict[str, Any]] = []
-    messages: list[OutboundMessage] = []
-    for r in part.iter_rows(named=True):
-        key = idempotency_key(day, r["borrower_id"], r["step_id"], r["contact_id"],
-                              r["replan_of"] is not None)
-        send = r["allowed"] and r["channel"] in DISPATCH_CHANNELS
-        if send:
-            messages.append(_message(books, r, key, options))
-        rows.append({
-            "attempt_id": "a-" + hashlib.sha256(key.encode()).hexdigest()[:32],
-            "idempotency_key": key, "business_date": day, "borrower_id": r["borrower_id"],
-            "playbook_id": r["playbook_id"], "arm": r["arm"], "stage": r["stage"],
-            "step_id": r["step_id"], "kind": r["kind"], "channel": r["channel"],
-            "audience": r["audience"], "contact_id": r["contact_id"], "purpose": r["purpose"],
-            "template_id": r["template_id"], "planned_at": r["planned_at"], "dpd": r["dpd"],
-            "allowed": bool(r["allowed"]), "rules": ";".join(r["rules"] or []),
-            "categories": ";".join(r["categories"] or []), "pack_id": r["pack_id"],
-            "replan_of": r["replan_of"], "message_id": message_id_for(key) if send else None,
-            "created_at": now,
-        })
-    digest = hashlib.sha256("\n".join(
-        f"{x['attempt_id']}|{int(x['allowed'])}|{x['pack_id']}|{x['rules']}" for x in rows
-    ).encode()).hexdigest()
-    packs: dict[str, int] = {}
-    for x in rows:
-        packs[x["pack_id"]] = packs.get(x["pack_id"], 0) + 1
+def _write_batch(app: App, books: PlaybookSet, day: date, part: pl.DataFrame, sign: Signature,
+                 actor: str, now: datetime, index: int) -> int:
+    """One batch, one transaction (tests replace this to simulate a crash between batches)."""
     with app.store.transaction(actor) as uow:
-        insert_rows(uow.conn, planned_attempts, rows)
-        created = sum(enqueue(uow, app.vault, m, now=now).created for m in messages)
-        uow.audit("cycle.batch", f"cycle:{day.isoformat()}", {
-            "batch": index, "attempts": len(rows), "allowed": sum(x["allowed"] for x in rows),
-            "denied": sum(not x["allowed"] for x in rows), "enqueued": created,
-            "packs": packs, "digest": digest,
-        })
-    return created
-
-
-def _message(books: PlaybookSet, r: dict[str, Any], key: str,
-             options: CycleOptions) -> OutboundMessage:
-    tpl = books.templates.get(r["template_id"])
-    if tpl is None:  # the playbook set was validated; a registry may have changed since
-        raise InputError(f"unknown template {r['template_id']!r}", field="template")
-    pre_due = r["dpd"] <= 0
-    values = {
-        "amount": _amount(int(r["next_amount"] if pre_due else r["overdue_minor"]) or 0,
-                          r["currency"]),
-        "due_date": r["due_date"].isoformat() if r["due_date"] else "",
-        "dpd_days": str(max(int(r["dpd"]), 0)), "lender": options.lender,
-        "phone": options.phone, "next_step": r["next_step"] or "",
-    }
-    return OutboundMessage(
-        idempotency_key=key, borrower_id=r["borrower_id"], channel=r["channel"],
-        template_id=r["template_id"], purpose=r["purpose"], body=render(tpl, values),
-        planned_at=r["planned_at"], audience=r["audience"], contact_id=r["contact_id"],
-        notice_kind="escalation_notice" if r["kind"] == "notice" else None,
-    )
+        return write_batch(uow, app.vault, books, day, part, sign, now, index)
 
 
 @dataclass(frozen=True)
@@ -236,7 +176,7 @@ def run_range(app: App, start: date, end: date, *, books: PlaybookSet | None = N
     """
     if end < start:
         raise InputError(f"--to {end} is before --from {start}", field="to")
-    books = books or load_playbooks()
+    books = books or cycle_playbooks(app)
     with app.store.read() as conn:
         require_portfolio(conn, start)
     out: list[DayRun] = []

@@ -13,6 +13,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from faircollect.bootstrap import App
+from faircollect.content.registry import TemplateRegistry
+from faircollect.content.starter import starter_templates
+from faircollect.content.template import COMPLIANCE_ROLE, Actor, State
 from faircollect.ledger.schedule import add_months
 from faircollect.portfolio.generator import GeneratedCounts, generate_portfolio
 from faircollect.portfolio.importer import ImportReport, import_portfolio
@@ -20,6 +23,8 @@ from faircollect.portfolio.snapshot import portfolio_snapshot
 from faircollect.reports.portfolio import PortfolioSummary, summarise, write_html
 
 SIMULATED_DAYS = 30
+AUTHOR = Actor("demo:content-author")
+REVIEWER = Actor("demo:compliance-officer", frozenset({COMPLIANCE_ROLE}))
 
 Say = Callable[[str], None]
 
@@ -31,6 +36,26 @@ class DemoResult:
     summary: PortfolioSummary
     report_path: Path
     compliance_path: Path | None = None
+
+
+def approve_starter_library(app: App, *, author: Actor = AUTHOR,
+                            reviewer: Actor = REVIEWER) -> int:
+    """Add the starter templates as `author`, submit them, approve them as `reviewer`.
+
+    Maker-checker through the registry service (every step audited). Templates already
+    approved with the same body are left alone; returns how many were approved now.
+    """
+    registry = TemplateRegistry(app.store)
+    live = {t.template_id: t.body for t in registry.list(State.APPROVED)}
+    approved = 0
+    for draft in starter_templates():
+        if live.get(draft.template_id) == draft.body:
+            continue
+        version = registry.add(author, draft).version
+        registry.submit(author, draft.template_id, version)
+        registry.approve(reviewer, draft.template_id, version)
+        approved += 1
+    return approved
 
 
 def run_demo(
@@ -56,6 +81,9 @@ def run_demo(
         from faircollect.reports.compliance import build_report, write_report
 
         first, last = as_of + timedelta(days=1), as_of + timedelta(days=simulate_days)
+        say("loading the starter templates into the registry (author) and approving them "
+            "(compliance officer) …")
+        approve_starter_library(app)
         say(f"simulating {simulate_days} days of the daily cycle ({first} to {last}) …")
         run_range(app, first, last, simulate=True, seed=seed, actor=actor)
         with app.store.read() as conn:

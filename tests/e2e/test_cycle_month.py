@@ -18,8 +18,11 @@ import pytest
 from sqlalchemy import select
 
 from faircollect.consent.record import spans
+from faircollect.content.registry import TemplateRegistry
+from faircollect.content.template import State, Template
 from faircollect.consent.repository import load_records
 from faircollect.cycle import run_range
+from faircollect.demo import approve_starter_library
 from faircollect.dispatch.outbox import open_body
 from faircollect.ledger.roll_rates import roll_rates
 from faircollect.policy.decide import decide
@@ -32,7 +35,6 @@ from faircollect.store.tables.cases import disputes, promises
 from faircollect.store.tables.cycle import planned_attempts
 from faircollect.store.tables.dispatch import contact_history, outbox
 from faircollect.store.tables.foundation import borrowers, contacts
-from faircollect.strategy.messages import starter_library
 
 START = date(2026, 3, 2)
 DAYS = 30
@@ -51,7 +53,7 @@ def _unreachable(history: list[Any], at: datetime) -> datetime | None:
     return missed[0] if len(missed) >= 3 else None
 
 
-def _request(conn: Any, app: Any, msg: Any) -> DecisionRequest:
+def _request(conn: Any, app: Any, msg: Any, templates: dict[str, Template]) -> DecisionRequest:
     b = conn.execute(select(borrowers).where(borrowers.c.borrower_id == msg.borrower_id)).one()
     at = msg.sent_at
     flags = [f for f in b.flags.split(";") if f and f != "dispute_open"]
@@ -68,13 +70,14 @@ def _request(conn: Any, app: Any, msg: Any) -> DecisionRequest:
     consents = [{"purpose": s.purpose, "contact_id": s.contact_id, "granted_at": s.start,
                  "expires_at": s.expires, "withdrawn_at": s.withdrawn_at}
                 for s in spans(load_records(conn, borrower_id=b.borrower_id))]
-    tpl = starter_library().get(msg.template_id)
+    tpl = templates.get(msg.template_id)  # the registry's approved version (HOUSE-TEMPLATES)
     assert tpl is not None
     return DecisionRequest.model_validate({
         "jurisdiction": b.jurisdiction, "at": at,
         "attempt": {"channel": msg.channel, "audience": msg.audience, "purpose": msg.purpose,
                     "contact_id": msg.contact_id,
-                    "template": {"id": tpl.id, "approved": tpl.approved, "locale": tpl.locale,
+                    "template": {"id": tpl.template_id,
+                                 "approved": tpl.state == State.APPROVED, "locale": tpl.locale,
                                  "body": open_body(conn, app.vault, msg)}},
         "borrower": {"timezone": b.timezone, "days_past_due": 0, "flags": flags,
                      "unreachable_since": _unreachable(history, at),
@@ -93,10 +96,12 @@ def _request(conn: Any, app: Any, msg: Any) -> DecisionRequest:
 def test_a_simulated_month(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     generate_portfolio(tmp_path / "pf", borrowers=300, seed=5, as_of=START - timedelta(days=1))
     import_portfolio(app, tmp_path / "pf", actor="test")
+    assert approve_starter_library(app) > 0  # maker-checker through the registry
     with app.store.read() as conn:
         before = portfolio_snapshot(conn, START)
     days = run_range(app, START, START + timedelta(days=DAYS - 1), simulate=True, seed=3)
     end = START + timedelta(days=DAYS - 1)
+    templates = {t.template_id: t for t in TemplateRegistry(app.store).list(State.APPROVED)}
     with app.store.read() as conn:
         after = portfolio_snapshot(conn, end)
         sent = conn.execute(select(outbox).join(
@@ -105,7 +110,7 @@ def test_a_simulated_month(app, tmp_path: Path) -> None:  # type: ignore[no-unty
         # 1. No sent message breaks a pack, decided again from the store alone.
         breaches = []
         for msg in sent:
-            request = _request(conn, app, msg)
+            request = _request(conn, app, msg, templates)
             decision = decide(request, resolve_pack(request.jurisdiction))
             if not decision.allowed:
                 breaches.append((msg.message_id, [v.rule for v in decision.violations]))

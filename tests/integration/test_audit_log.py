@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TypedDict
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -45,13 +46,19 @@ def key() -> Ed25519PrivateKey:
 
 # The default scan, and scans in small chunks split over several processes (which read the
 # committed rows through connections of their own and hand their subtrees back).
-SCANS = [{}, {"workers": 2, "chunk_level": 3}, {"workers": 2, "chunk_level": 5},
-         {"workers": 3, "chunk_level": 2}]
+class ScanOpts(TypedDict, total=False):
+    workers: int
+    chunk_level: int
+
+
+SCANS: list[ScanOpts] = [{}, {"workers": 2, "chunk_level": 3}, {"workers": 2, "chunk_level": 5},
+                         {"workers": 3, "chunk_level": 2}]
 
 
 @pytest.fixture(params=SCANS, ids=["default", "2x8", "2x32", "3x4"])
-def opts(request: pytest.FixtureRequest) -> dict[str, int]:
-    return dict(request.param)
+def opts(request: pytest.FixtureRequest) -> ScanOpts:
+    chosen: ScanOpts = request.param
+    return chosen
 
 
 def _entries(n: int, tag: str = "t") -> list[AuditEntry]:
@@ -124,7 +131,7 @@ def test_stored_proofs_verify_for_every_entry_and_size(engine: Engine) -> None:
 
 
 def test_a_clean_log_verifies_with_its_checkpoints(
-    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+    engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts
 ) -> None:
     with engine.connect() as conn:
         assert verify_log(conn, key.public_key(), **opts).ok  # empty
@@ -144,7 +151,7 @@ def test_a_clean_log_verifies_with_its_checkpoints(
 
 
 def test_every_prefix_root_is_found_whatever_the_chunks(
-    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+    engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts
 ) -> None:
     # A checkpoint at every size from 1 to 70: each root comes from a chunk's prefix cover.
     for _ in range(70):
@@ -161,7 +168,7 @@ def test_every_prefix_root_is_found_whatever_the_chunks(
 
 
 def _tamper_and_verify(engine: Engine, key: Ed25519PrivateKey, statement: object,
-                       opts: dict[str, int]) -> int | None:
+                       opts: ScanOpts) -> int | None:
     _fill(engine, [40, 40, 20])  # 100 entries
     with engine.begin() as conn:
         store_checkpoint(conn, key, now=NOW)
@@ -175,14 +182,14 @@ def _tamper_and_verify(engine: Engine, key: Ed25519PrivateKey, statement: object
 
 @pytest.mark.parametrize("seq", [0, 42, 57, 99])
 def test_an_edited_entry_is_found(
-    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int], seq: int
+    engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts, seq: int
 ) -> None:
     stmt = update(audit_entries).where(audit_entries.c.seq == seq).values(subject="loan:other")
     assert _tamper_and_verify(engine, key, stmt, opts) == seq
 
 
 def test_an_edit_and_a_later_deletion_report_the_edit(
-    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+    engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts
 ) -> None:
     _fill(engine, [100])
     with engine.begin() as conn:
@@ -194,14 +201,14 @@ def test_an_edit_and_a_later_deletion_report_the_edit(
 
 @pytest.mark.parametrize("seq", [0, 31, 57, 98])
 def test_a_deleted_entry_is_found(
-    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int], seq: int
+    engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts, seq: int
 ) -> None:
     stmt = delete(audit_entries).where(audit_entries.c.seq == seq)
     assert _tamper_and_verify(engine, key, stmt, opts) == seq
 
 
 def test_a_null_field_is_reported_not_raised(
-    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+    engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts
 ) -> None:
     _fill(engine, [40])
     with engine.begin() as conn:  # as a DBA could, after dropping the NOT NULL constraint
@@ -214,7 +221,7 @@ def test_a_null_field_is_reported_not_raised(
 
 
 def test_swapped_entries_are_found(
-    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+    engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts
 ) -> None:
     c = audit_entries.c
     # Swap the sequence numbers of rows 20 and 70 (through a free value, for the key).
@@ -230,7 +237,7 @@ def test_swapped_entries_are_found(
 
 
 def test_truncation_is_found_even_when_the_head_is_rewound(
-    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+    engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts
 ) -> None:
     stmt = delete(audit_entries).where(audit_entries.c.seq >= 90)
     assert _tamper_and_verify(engine, key, stmt, opts) == 90
@@ -242,7 +249,7 @@ def test_truncation_is_found_even_when_the_head_is_rewound(
 
 
 def test_an_edit_with_all_derived_hashes_rewritten_is_caught_by_the_checkpoint(
-    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+    engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts
 ) -> None:
     _fill(engine, [64])
     with engine.begin() as conn:
@@ -267,7 +274,7 @@ def test_an_edit_with_all_derived_hashes_rewritten_is_caught_by_the_checkpoint(
 
 @pytest.mark.parametrize(("seq", "block"), [(33, 32), (70, 64)])
 def test_a_rewritten_leaf_hash_is_caught_by_the_subtree_cache(
-    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int], seq: int, block: int
+    engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts, seq: int, block: int
 ) -> None:
     _fill(engine, [100])
     with engine.begin() as conn:
@@ -282,7 +289,7 @@ def test_a_rewritten_leaf_hash_is_caught_by_the_subtree_cache(
 
 
 def test_a_rewritten_cached_subtree_is_found(
-    engine: Engine, key: Ed25519PrivateKey, opts: dict[str, int]
+    engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts
 ) -> None:
     _fill(engine, [100])
     with engine.begin() as conn:

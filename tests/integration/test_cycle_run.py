@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from faircollect.cycle import idempotency_key, run_cycle, run_range
+from faircollect.cycle import cycle_playbooks, idempotency_key, run_cycle, run_range
+from faircollect.demo import approve_starter_library
 from faircollect.errors import ConfigError, InputError
 from faircollect.portfolio.generator import generate_portfolio
 from faircollect.portfolio.importer import import_portfolio
 from faircollect.store.tables.audit import audit_entries
 from faircollect.store.tables.cycle import planned_attempts
 from faircollect.store.tables.dispatch import outbox
-from faircollect.strategy.library import load_playbooks
 
 AS_OF = date(2026, 3, 1)
 
@@ -24,6 +24,7 @@ AS_OF = date(2026, 3, 1)
 def seeded(app, tmp_path: Path):  # type: ignore[no-untyped-def]
     generate_portfolio(tmp_path / "pf", borrowers=400, seed=11, as_of=AS_OF)
     import_portfolio(app, tmp_path / "pf", actor="test")
+    approve_starter_library(app)
     return app
 
 
@@ -103,5 +104,5 @@ def test_a_broken_playbook_changes_nothing(seeded, tmp_path: Path) -> None:  # t
         "template: uk-early-sms", "template: uk-missing"), "utf-8")
     before = _counts(seeded)
     with pytest.raises(ConfigError, match="unknown template 'uk-missing'"):
-        run_cycle(seeded, date(2026, 3, 2), books=load_playbooks(folder))
+        run_cycle(seeded, date(2026, 3, 2), books=cycle_playbooks(seeded, folder))
     assert _counts(seeded) == before

@@ -31,7 +31,7 @@ _sha256 = hashlib.sha256
 _LEAF_INPUT = (b'\x00{"action":"%b","actor":"%b","at":"%b","payload":%b,"seq":%b,'
                b'"subject":"%b"}%.0b')
 _SEQ, _LEAF = 4, 6
-BATCH_LEVEL = 12  # rows are fetched and hashed 2,048 at a time
+BATCH_LEVEL = 11  # rows are fetched and hashed 2,048 at a time
 _stored_leaf = itemgetter(_LEAF)
 
 Cover = tuple[tuple[int, bytes], ...]  # (level, hash) of perfect subtrees, largest first

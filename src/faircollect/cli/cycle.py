@@ -30,15 +30,14 @@ def cycle_command(
         help="A directory of playbooks to use instead of the shipped ones.")] = None,
 ) -> None:
     """Plan, decide and enqueue each date's contact attempts (resumable, audited)."""
-    from faircollect.cycle import run_range
-    from faircollect.strategy.library import load_playbooks
+    from faircollect.cycle import cycle_playbooks, run_range
 
     if (day is None) == (start is None and end is None) or (start is None) != (end is None):
         raise InputError("give either --date D, or --from D --to D", field="date")
     first = _parse_day(day or start or "", "--date" if day else "--from")
     last = _parse_day(day or end or "", "--date" if day else "--to")
-    books = load_playbooks(playbooks)
     fc = app_for(ctx)
+    books = cycle_playbooks(fc.app, playbooks)  # templates: the registry's approved ones
     console = Console()
     runs = run_range(fc.app, first, last, books=books, actor=fc.actor, simulate=simulate,
                      seed=seed, say=lambda text: console.print(text, highlight=False))

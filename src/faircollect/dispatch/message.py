@@ -90,7 +90,9 @@ class Delivery:
     """A claimed message, opened for sending: what a channel is handed.
 
     `address` is the recipient's phone or e-mail from the vault, or None for channels that
-    need none (file) or messages that have none (letter, app push).
+    need none (file) or messages that have none (letter, app push). `at` is the instant to
+    stamp the send with when a simulation sends at the planned time; None: the channel's
+    clock.
     """
 
     message_id: str
@@ -103,3 +105,4 @@ class Delivery:
     purpose: str
     body: str = field(repr=False)
     address: str | None = field(default=None, repr=False)
+    at: datetime | None = None

@@ -1,9 +1,11 @@
 """The dispatch worker: claim due messages with a lease, send each once, record the outcome.
 
-At most once, even when a worker dies mid-send:
+Batched: one transaction claims a batch, the channel sends it (a file channel in one
+append), one transaction records every outcome. At most once, even when a worker dies
+mid-send:
 1. the claim (`sending`, lease) commits before anything is sent;
 2. the channel gets the idempotency key and refuses to deliver a key twice;
-3. the outcome (`sent` + history row + audit entry) commits after the send;
+3. the outcomes (`sent` + history rows + audit entries) commit after the batch was sent;
 4. a message left in `sending` after its lease ran out is reconciled with the channel, never
    resent blindly: sent -> recorded as sent; not sent -> back to pending; unknown -> dead.
 
@@ -18,19 +20,20 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Row, and_, exists, or_, select
 
 from faircollect.dispatch import outbox as box
 from faircollect.dispatch.address import read_address
-from faircollect.dispatch.channels.base import Channel, SendError, SendResult
-from faircollect.dispatch.history import add_attempt
+from faircollect.dispatch.channels.base import Channel, SendError, SendResult, SendsBatches
 from faircollect.dispatch.message import Delivery
-from faircollect.errors import FairCollectError, InputError
+from faircollect.dispatch.outcomes import fail, record_sent, release, requeue, retry_later
+from faircollect.errors import FairCollectError, InputError, KeyUnavailable
 from faircollect.store.tables.dispatch import outbox
 from faircollect.store.unit_of_work import Store, UnitOfWork
 from faircollect.vault.vault import Vault
@@ -39,6 +42,7 @@ log = logging.getLogger("faircollect.dispatch")
 
 ACTOR = "system:dispatch"
 MAX_BACKOFF = timedelta(hours=1)
+DRAIN_BATCH = 5000
 UNKNOWN_OUTCOME = "delivery outcome unknown after the sender stopped; not sent again"
 
 
@@ -113,36 +117,54 @@ class Worker:
         return self.store.clock()
 
     # -- one batch ------------------------------------------------------------------------
-    def run_batch(self) -> Stats:
-        """Reconcile stale claims, then claim, send and record one batch of due messages."""
+    def run_batch(self, *, due_by: datetime | None = None, at_planned_time: bool = False) -> Stats:
+        """Reconcile stale claims, then claim, send and record one batch of due messages.
+
+        `due_by`: claim messages planned up to then (default: now). `at_planned_time`:
+        stamp each send with its planned instant (for simulations).
+        """
         stats = self._reconcile()
-        deliveries = self._claim(stats)
-        for index, (delivery, until) in enumerate(deliveries):
-            # Stop short of the lease's end: past it, another worker may reconcile the message.
-            if self._now() >= until - self.options.lease / 5:
-                self._release([d for d, _ in deliveries[index:]], stats)
-                break
-            self._send(delivery, stats)
+        claimed = self._claim(stats, due_by=due_by, stamp=at_planned_time)
+        if claimed:
+            self._deliver(claimed, stats)
         return stats
 
-    def _claim(self, stats: Stats) -> list[tuple[Delivery, datetime]]:
+    def _claim(
+        self, stats: Stats, *, due_by: datetime | None, stamp: bool
+    ) -> list[tuple[Row[Any], Delivery]]:
         now = self._now()
-        out: list[tuple[Delivery, datetime]] = []
+        out: list[tuple[Row[Any], Delivery]] = []
         with self.store.transaction(ACTOR) as uow:
             rows = box.claim_due(
-                uow, self._id, now=now, limit=self.options.batch, lease=self.options.lease
+                uow,
+                self._id,
+                now=now,
+                limit=self.options.batch,
+                lease=self.options.lease,
+                due_by=due_by,
             )
             stats.claimed += len(rows)
+            if not rows:
+                return out
+            ciphers = self.vault.ciphers(uow.conn, [r.borrower_id for r in rows])
             for row in rows:
                 try:
-                    out.append((self._open(uow, row), row.claimed_until))
+                    out.append((row, self._open(uow, row, ciphers, stamp)))
                 except FairCollectError as exc:
                     # An erased borrower's key, a contact that is gone: it can never be sent.
-                    self._fail_in(uow, row, f"cannot prepare: {exc.message}", now)
+                    fail(uow, self._id, row, f"cannot prepare: {exc.message}", now)
                     stats.failed += 1
         return out
 
-    def _open(self, uow: UnitOfWork, row: Row[Any]) -> Delivery:
+    def _open(
+        self, uow: UnitOfWork, row: Row[Any], ciphers: Mapping[str, AESGCM], stamp: bool
+    ) -> Delivery:
+        cipher = ciphers.get(row.borrower_id)
+        if cipher is None:
+            raise KeyUnavailable(
+                "the borrower's data key does not exist or was destroyed (erased)",
+                message_id=row.message_id,
+            )
         address = read_address(uow, self.vault, row) if self.channel.needs_address else None
         return Delivery(
             message_id=row.message_id,
@@ -153,146 +175,111 @@ class Worker:
             channel=row.channel,
             template_id=row.template_id,
             purpose=row.purpose,
-            body=box.open_body(uow.conn, self.vault, row),
+            body=self.vault.open(
+                cipher, row.body_ct, box.BODY_TABLE, box.BODY_COLUMN, row.message_id
+            ),
             address=address,
+            at=row.planned_at if stamp else None,
         )
 
-    def _send(self, delivery: Delivery, stats: Stats) -> None:
+    def _lease_ending(self, until: datetime) -> bool:
+        # Stop short of the lease's end: past it, another worker may reconcile the message.
+        return self._now() >= until - self.options.lease / 5
+
+    def _deliver(self, claimed: list[tuple[Row[Any], Delivery]], stats: Stats) -> None:
+        """Send the batch, then record every outcome in one transaction.
+
+        If the worker dies before that transaction commits, the messages stay `sending`
+        until their lease runs out and reconciliation asks the channel what went out.
+        """
+        until = claimed[0][0].claimed_until
+        outcomes: list[tuple[Row[Any], SendResult | SendError]] = []
+        unsent: list[Row[Any]] = []
         try:
-            result = self.channel.send(delivery)
-        except SendError as exc:
-            self._after_error(delivery, exc, stats)
-            return
-        with self.store.transaction(ACTOR) as uow:
-            if self._record_sent(uow, delivery.message_id, result, action="dispatch.sent"):
-                stats.sent += 1
+            if isinstance(self.channel, SendsBatches):
+                if self._lease_ending(until):
+                    unsent = [row for row, _ in claimed]
+                else:
+                    results = self.channel.send_batch([d for _, d in claimed])
+                    outcomes = list(zip([row for row, _ in claimed], results, strict=True))
             else:
-                log.warning(
-                    "lease on %s was lost before its outcome was recorded", delivery.message_id
-                )
+                for index, (row, delivery) in enumerate(claimed):
+                    if self._lease_ending(until):
+                        unsent = [r for r, _ in claimed[index:]]
+                        break
+                    try:
+                        outcomes.append((row, self.channel.send(delivery)))
+                    except SendError as exc:
+                        outcomes.append((row, exc))
+        finally:
+            # Also after an unexpected error: what is known is recorded, the rest reconciled.
+            self._record(outcomes, unsent, stats)
 
-    def _record_sent(
-        self, uow: UnitOfWork, message_id: str, result: SendResult, *, action: str
-    ) -> bool:
-        row = uow.conn.execute(select(outbox).where(outbox.c.message_id == message_id)).one()
-        done = box.finish(
-            uow.conn,
-            message_id,
-            self._id,
-            now=self._now(),
-            state="sent",
-            sent_at=result.at,
-            provider_ref=result.provider_ref,
-            last_error=None,
-        )
-        if not done:
-            return False
-        add_attempt(
-            uow.conn,
-            borrower_id=row.borrower_id,
-            contact_id=row.contact_id,
-            channel=row.channel,
-            audience=row.audience,
-            at=result.at,
-            outcome=result.outcome,
-            message_id=message_id,
-        )
-        uow.audit(
-            action,
-            f"message:{message_id}",
-            {
-                "borrower_id": row.borrower_id,
-                "channel": row.channel,
-                "channel_adapter": self.channel.name,
-                "template_id": row.template_id,
-                "provider_ref": result.provider_ref,
-                "outcome": result.outcome,
-            },
-        )
-        return True
-
-    def _after_error(self, delivery: Delivery, exc: SendError, stats: Stats) -> None:
+    def _record(
+        self,
+        outcomes: list[tuple[Row[Any], SendResult | SendError]],
+        unsent: list[Row[Any]],
+        stats: Stats,
+    ) -> None:
+        if not outcomes and not unsent:
+            return
         now = self._now()
-        reason = str(exc)[:500]
+        sent = [(row, r) for row, r in outcomes if isinstance(r, SendResult)]
         with self.store.transaction(ACTOR) as uow:
-            row = uow.conn.execute(
-                select(outbox).where(outbox.c.message_id == delivery.message_id)
-            ).one()
-            if exc.transient and row.attempts < self.options.max_attempts:
-                delay = min(self.options.retry_base * 2 ** (row.attempts - 1), MAX_BACKOFF)
-                box.finish(
-                    uow.conn,
-                    row.message_id,
-                    self._id,
-                    now=now,
-                    state="pending",
-                    planned_at=now + delay,
-                    last_error=reason,
-                )
+            stats.sent += record_sent(
+                uow, self._id, sent, now=now, action="dispatch.sent", adapter=self.channel.name
+            )
+            for row, result in outcomes:
+                if isinstance(result, SendError):
+                    self._after_error(uow, row, result, now, stats)
+            stats.released += release(uow, self._id, unsent, now)
+
+    def _after_error(
+        self, uow: UnitOfWork, row: Row[Any], exc: SendError, now: datetime, stats: Stats
+    ) -> None:
+        reason = str(exc)[:500]
+        if exc.transient and row.attempts < self.options.max_attempts:
+            delay = min(self.options.retry_base * 2 ** (row.attempts - 1), MAX_BACKOFF)
+            if retry_later(uow, self._id, row, reason, now, now + delay):
                 stats.retried += 1
-                return
-            state = "dead" if exc.transient else "failed"
-            self._fail_in(uow, row, reason, now, state=state)
+            return
+        state = "dead" if exc.transient else "failed"
+        if fail(uow, self._id, row, reason, now, state=state):
             if state == "dead":
                 stats.dead += 1
             else:
                 stats.failed += 1
 
-    def _fail_in(
-        self, uow: UnitOfWork, row: Row[Any], reason: str, now: datetime, *, state: str = "failed"
-    ) -> None:
-        if not box.finish(
-            uow.conn, row.message_id, self._id, now=now, state=state, last_error=reason
-        ):
-            return
-        add_attempt(
-            uow.conn,
-            borrower_id=row.borrower_id,
-            contact_id=row.contact_id,
-            channel=row.channel,
-            audience=row.audience,
-            at=now,
-            outcome="failed",
-            message_id=row.message_id,
-        )
-        uow.audit(
-            f"dispatch.{state}",
-            f"message:{row.message_id}",
-            {"borrower_id": row.borrower_id, "channel": row.channel, "reason": reason},
-        )
-
-    def _release(self, deliveries: list[Delivery], stats: Stats) -> None:
-        with self.store.transaction(ACTOR) as uow:
-            for delivery in deliveries:
-                if box.finish(
-                    uow.conn, delivery.message_id, self._id, now=self._now(), state="pending"
-                ):
-                    stats.released += 1
-
     def _reconcile(self) -> Stats:
+        """Ask the channel about messages whose worker's lease ran out; never resend blindly."""
         stats = Stats()
         now = self._now()
         with self.store.transaction(ACTOR) as uow:
             rows = box.claim_expired(
                 uow, self._id, now=now, limit=self.options.batch, lease=self.options.lease
             )
-        for row in rows:
-            answer = self.channel.reconcile(row.message_id, row.idempotency_key)
-            with self.store.transaction(ACTOR) as uow:
-                if answer.status == "sent" and answer.result is not None:
-                    self._record_sent(
-                        uow, row.message_id, answer.result, action="dispatch.reconciled"
-                    )
-                elif answer.status == "not_sent":
-                    box.finish(uow.conn, row.message_id, self._id, now=self._now(), state="pending")
-                    uow.audit(
-                        "dispatch.requeued",
-                        f"message:{row.message_id}",
-                        {"reason": "the channel has no record of it after the sender stopped"},
-                    )
-                else:
-                    self._fail_in(uow, row, UNKNOWN_OUTCOME, self._now(), state="dead")
-            stats.reconciled += 1
+        if not rows:
+            return stats
+        answers = [
+            (row, self.channel.reconcile(row.message_id, row.idempotency_key)) for row in rows
+        ]
+        now = self._now()
+        with self.store.transaction(ACTOR) as uow:
+            sent = [(row, a.result) for row, a in answers if a.status == "sent" and a.result]
+            record_sent(
+                uow,
+                self._id,
+                sent,
+                now=now,
+                action="dispatch.reconciled",
+                adapter=self.channel.name,
+            )
+            for row, answer in answers:
+                if answer.status == "not_sent":
+                    requeue(uow, self._id, row, now)
+                elif answer.status != "sent" or answer.result is None:
+                    fail(uow, self._id, row, UNKNOWN_OUTCOME, now, state="dead")
+        stats.reconciled += len(rows)
         return stats
 
     # -- the loop -------------------------------------------------------------------------
@@ -326,3 +313,36 @@ class Worker:
                 break
             time.sleep(self.options.poll_interval)
         return total
+
+    def drain(self, up_to: datetime, *, at_planned_time: bool = False) -> Stats:
+        """Send every pending message planned up to `up_to`, batch after batch, then return.
+
+        Messages another live worker holds are left to it; transient failures retry while
+        their next try is still due by `up_to` and attempts remain.
+        """
+        total = Stats()
+        while True:
+            batch = self.run_batch(due_by=up_to, at_planned_time=at_planned_time)
+            total.add(batch)
+            if not (batch.claimed or batch.reconciled):
+                return total
+
+
+def dispatch_due(
+    store: Store,
+    vault: Vault,
+    channel: Channel,
+    *,
+    up_to: datetime,
+    batch: int = DRAIN_BATCH,
+    at_planned_time: bool = False,
+) -> Stats:
+    """Send every pending message with `planned_at <= up_to` in large batches.
+
+    The fast path for simulations and catch-up runs: same guarantees as the worker (claim
+    with a lease, send once per key, one outcome transaction per batch). With
+    `at_planned_time` each send is stamped with its planned instant (the file line's
+    `sent_at`, the outbox's `sent_at`, the history row's `at`) instead of the clock.
+    """
+    worker = Worker(store, vault, channel, WorkerOptions(batch=batch, poll_interval=0))
+    return worker.drain(up_to, at_planned_time=at_planned_time)

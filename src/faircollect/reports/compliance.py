@@ -26,7 +26,7 @@ from faircollect.store.tables.cycle import planned_attempts
 from faircollect.store.tables.dispatch import outbox
 from faircollect.store.tables.foundation import borrowers, contacts, loans, payments
 from faircollect.strategy.experiments import compare_arms
-from faircollect.strategy.library import load_playbooks
+from faircollect.strategy.library import shipped_playbooks
 
 
 @dataclass(frozen=True)
@@ -117,13 +117,13 @@ def _rolls(conn: Connection, start: date, end: date) -> tuple[list[str], list[li
 
 
 def _arms(conn: Connection, att: pl.DataFrame, start: date, end: date) -> list[dict[str, Any]]:
-    books = load_playbooks()
-    in_test = {b.id for b in books.playbooks.values() if b.experiment} | {
-        b.experiment.champion for b in books.playbooks.values() if b.experiment}
+    books = shipped_playbooks()  # which are experiments: no templates needed
+    in_test = {b.id for b in books if b.experiment} | {
+        b.experiment.champion for b in books if b.experiment}
     exp = att.filter(pl.col("playbook_id").is_in(list(in_test))).group_by("borrower_id").agg(
         arm=pl.col("arm").first(), playbook=pl.col("playbook_id").first(),
         contacts=pl.col("sent").sum())
-    challengers = sorted(b.experiment.name for b in books.playbooks.values() if b.experiment)
+    challengers = sorted(b.experiment.name for b in books if b.experiment)
     if exp.height == 0:
         return []
     raised = pl.DataFrame([tuple(r) for r in _rows(conn, select(complaints.c.borrower_id))],

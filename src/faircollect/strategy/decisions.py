@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import orjson
 import polars as pl
 
 from faircollect.policy.batch import RequestBatch
 from faircollect.policy.decide import decide
 from faircollect.policy.pack import Pack
 from faircollect.policy.params import ContactHours, CountedCap
+from faircollect.policy.records import canonical_request, request_json
 from faircollect.policy.request import DecisionRequest
 from faircollect.policy.vector import decide_frame
 from faircollect.strategy.inputs import PlanInputs
@@ -135,8 +137,12 @@ def _same_day_rules(pack: Pack) -> frozenset[str]:
 
 
 def decide_plan(attempts: pl.DataFrame, inputs: PlanInputs, books: PlaybookSet,
-                day: date) -> Decided:
-    """Decide every attempt under its jurisdiction's pack, re-planning timing denials."""
+                day: date, *, with_requests: bool = False) -> Decided:
+    """Decide every attempt under its jurisdiction's pack, re-planning timing denials.
+
+    `with_requests` adds `request` (each decision request as JSON, for `policy_decisions`)
+    and `decision` (the decision's JSON where the scalar decide made it, else null).
+    """
     inp = inputs.checked()
     out: list[pl.DataFrame] = []
     for (jur,), part in attempts.partition_by("jurisdiction", as_dict=True).items():
@@ -147,21 +153,28 @@ def decide_plan(attempts: pl.DataFrame, inputs: PlanInputs, books: PlaybookSet,
         decided = rows.join(verdict.select("row", "allowed", "rules", "categories"),
                             on="row").with_columns(pack_id=pl.lit(pack.id),
                                                    replan_of=pl.lit(None, pl.String))
+        if with_requests:
+            decided = decided.with_columns(
+                request=request_json(batch, pack.id, rows["dpd"].clip(lower_bound=0)),
+                decision=pl.lit(None, pl.String))
         out.append(decided.drop("row"))
         retry = decided.filter(~pl.col("allowed") & pl.col("rules").list.eval(
             pl.element().is_in(list(_same_day_rules(pack)))).list.all())
-        out.extend(_replanned(retry, batch, str(jur), books, pack.id))
+        out.extend(_replanned(retry, batch, str(jur), books, pack.id, with_requests))
     if not out:
         empty = attempts.with_columns(
             allowed=pl.lit(None, pl.Boolean), rules=pl.lit(None, pl.List(pl.String)),
             categories=pl.lit(None, pl.List(pl.String)), pack_id=pl.lit(None, pl.String),
             replan_of=pl.lit(None, pl.String))
+        if with_requests:
+            empty = empty.with_columns(request=pl.lit(None, pl.String),
+                                       decision=pl.lit(None, pl.String))
         return Decided(empty)
     return Decided(pl.concat(out, how="vertical_relaxed"))
 
 
 def _replanned(retry: pl.DataFrame, batch: RequestBatch, jur: str, books: PlaybookSet,
-               pack_id: str) -> list[pl.DataFrame]:
+               pack_id: str, with_requests: bool) -> list[pl.DataFrame]:
     pack = books.packs[jur]
     found = []
     requests = requests_of(batch, retry["row"].to_list(), pack_id)
@@ -175,12 +188,15 @@ def _replanned(retry: pl.DataFrame, batch: RequestBatch, jur: str, books: Playbo
         if nxt.date() != local_start.date() or nxt.hour * 3600 + nxt.minute * 60 >= int(
                 rec["hours_end"]):
             continue  # not today, or past the step's hours: tomorrow's plan takes over
-        again = decide(request.at_time(nxt), pack)
+        moved = request.at_time(nxt)
+        again = decide(moved, pack)
+        extra = {"request": canonical_request(moved), "decision": orjson.dumps(
+            again.to_json(), option=orjson.OPT_SORT_KEYS).decode()} if with_requests else {}
         found.append({**{k: v for k, v in rec.items() if k != "row"},
                       "planned_at": nxt, "allowed": again.allowed,
                       "rules": [v.rule for v in again.violations],
                       "categories": sorted({v.category.value for v in again.violations}),
-                      "pack_id": pack.id, "replan_of": rec["step_id"]})
+                      "pack_id": pack.id, "replan_of": rec["step_id"], **extra})
     if not found:
         return []
     schema = retry.drop("row").schema

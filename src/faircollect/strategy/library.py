@@ -14,7 +14,7 @@ from pathlib import Path
 
 from faircollect.errors import ConfigError
 from faircollect.policy.pack import Pack, resolve_pack
-from faircollect.strategy.messages import TemplateSource, starter_library
+from faircollect.strategy.messages import TemplateSource
 from faircollect.strategy.playbook import Playbook, parse_playbook, read_playbook
 from faircollect.strategy.validation import validate
 
@@ -47,16 +47,22 @@ class PlaybookSet:
         """Every playbook id, for the audit record of a run."""
         return ",".join(sorted(self.playbooks))
 
+    @property
+    def packs_by_id(self) -> dict[str, Pack]:
+        """The packs in force, by pack id (e.g. `cn-2026.1`)."""
+        return {p.id: p for p in self.packs.values()}
 
-def _builtin() -> list[Playbook]:
+
+def shipped_playbooks() -> list[Playbook]:
+    """The shipped playbooks as parsed, not yet validated against packs and templates."""
     folder = resources.files("faircollect.strategy").joinpath("playbooks")
     return [parse_playbook(f.read_text("utf-8"), f.name)
             for f in sorted(folder.iterdir(), key=lambda p: p.name) if f.name.endswith(".yaml")]
 
 
-def build_set(books: list[Playbook], templates: TemplateSource | None = None) -> PlaybookSet:
-    """Validate `books` together; ConfigError on the first broken one."""
-    source: TemplateSource = templates or starter_library()
+def build_set(books: list[Playbook], templates: TemplateSource) -> PlaybookSet:
+    """Validate `books` together against `templates`; ConfigError on the first broken one."""
+    source = templates
     by_id: dict[str, Playbook] = {}
     packs: dict[str, Pack] = {}
     for book in books:
@@ -96,11 +102,14 @@ def build_set(books: list[Playbook], templates: TemplateSource | None = None) ->
     return PlaybookSet(by_id, packs, source)
 
 
-def load_playbooks(directory: Path | None = None,
-                   templates: TemplateSource | None = None) -> PlaybookSet:
-    """The shipped playbooks, or every `*.yaml` in `directory`, validated."""
+def load_playbooks(templates: TemplateSource, directory: Path | None = None) -> PlaybookSet:
+    """The shipped playbooks, or every `*.yaml` in `directory`, validated against `templates`.
+
+    The cycle passes the registry (`RegistrySource`): a step naming a template the registry
+    does not hold, or holds unapproved, refuses the whole set.
+    """
     if directory is None:
-        return build_set(_builtin(), templates)
+        return build_set(shipped_playbooks(), templates)
     if not directory.is_dir():
         raise ConfigError(f"playbooks: {directory.name} is not a directory", file=str(directory))
     books = [read_playbook(p) for p in sorted(directory.glob("*.yaml"))]

@@ -1,33 +1,38 @@
-"""Message templates the playbooks name: the seam to the template registry, and a starter set.
+"""Message templates the playbooks name: the `TemplateSource` seam and safe rendering.
 
 A playbook names templates by id; the planner needs each one's channel, audience, purpose,
-locale and body (the decision point lints the body). `TemplateSource` is the seam: the
-bundled starter library implements it, and a registry of approved templates can too.
-Rendering fills only the known safe placeholders; a body naming any other field is refused.
+locale, body and whether it is approved (the decision point lints the body and, under
+HOUSE-TEMPLATES, refuses an unapproved one). The daily cycle reads them from the content
+registry (`strategy.registry_source.RegistrySource`: approved versions only). There is one
+library, the content engineer's `content/library/starter.yaml`; `library_templates()` reads
+it into memory for planning without a database (unit tests, benchmarks).
+
+A template whose body has the `{next_step}` placeholder is a round *notice* (its
+`next_step` is the playbook's announcement of what comes next); any other is a *message*.
+Rendering goes through the content renderer (`content.rendering.render_checked`): plain
+placeholder substitution and a re-lint of the rendered text, so a value can never smuggle
+words past the linter.
 """
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from typing import Any, Protocol
+from typing import Protocol
 
-import yaml
+from faircollect.content.rendering import Value, placeholders, render_checked
 
-from faircollect.errors import ConfigError, InputError
-
+NEXT_STEP = "next_step"
+# The placeholders the cycle fills (`cycle.message_values`).
 PLACEHOLDERS: frozenset[str] = frozenset(
-    {"amount", "due_date", "dpd_days", "lender", "phone", "next_step"}
+    {"amount", "due_date", "dpd", "company", "hotline", NEXT_STEP}
 )
-_KINDS = ("message", "notice")
 
 
 @dataclass(frozen=True, slots=True)
 class MessageTemplate:
-    """An approved message template as the planner sees it."""
+    """A template as the planner sees it (`version` 0: not from the registry)."""
 
     id: str
     jurisdiction: str
@@ -35,13 +40,23 @@ class MessageTemplate:
     channel: str
     audience: str
     purpose: str
-    kind: str
     approved: bool
     body: str = field(repr=False)
+    version: int = 0
+
+    @property
+    def kind(self) -> str:
+        """`notice` when the body announces the next round (`{next_step}`), else `message`."""
+        return "notice" if NEXT_STEP in placeholders(self.body) else "message"
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        """The placeholder names the body uses."""
+        return frozenset(placeholders(self.body))
 
 
 class TemplateSource(Protocol):
-    """Where templates come from: the starter library, or the approved-template registry."""
+    """Where templates come from: the approved-template registry (or memory, in tests)."""
 
     @property
     def version(self) -> str:
@@ -55,70 +70,54 @@ class TemplateSource(Protocol):
 
 @dataclass(frozen=True)
 class TemplateLibrary:
-    """Templates held in memory (the bundled starter library, or one a test builds)."""
+    """Templates held in memory (the starter library for planning in memory, or a test's)."""
 
     version: str
     templates: Mapping[str, MessageTemplate]
 
     def get(self, template_id: str) -> MessageTemplate | None:
+        """The template called `template_id`, or None."""
         return self.templates.get(template_id)
 
 
-def _placeholders(body: str) -> set[str]:
-    try:
-        return {name for _, name, _, _ in string.Formatter().parse(body) if name is not None}
-    except ValueError:
-        return {"<malformed>"}
+@lru_cache(maxsize=2)
+def library_templates(approved: bool = True) -> TemplateLibrary:
+    """The content starter library in memory, marked `approved` (for planning without a store).
+
+    Only for planning and deciding in memory; the cycle sends nothing that the registry has
+    not approved.
+    """
+    from faircollect.content.starter import starter_templates
+
+    out = {}
+    for d in starter_templates():
+        out[d.template_id] = MessageTemplate(
+            id=d.template_id, jurisdiction=d.jurisdiction or "", locale=d.locale,
+            channel=d.channel or "", audience=d.audience, purpose=d.purpose,
+            approved=approved, body=d.body)
+    return TemplateLibrary(version="library:starter", templates=out)
 
 
-def parse_library(text: str, where: str) -> TemplateLibrary:
-    """Validate a YAML template library; ConfigError names the file and template."""
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"templates {where}: not valid YAML ({type(exc).__name__})",
-                          file=where) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("templates"), list):
-        raise ConfigError(f"templates {where}: needs a list `templates`", file=where)
-    out: dict[str, MessageTemplate] = {}
-    for raw in doc["templates"]:
-        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
-            raise ConfigError(f"templates {where}: each template needs an id", file=where)
-        tid = raw["id"]
-        try:
-            tpl = MessageTemplate(
-                id=tid, jurisdiction=str(raw["jurisdiction"]), locale=str(raw["locale"]),
-                channel=str(raw["channel"]), audience=str(raw["audience"]),
-                purpose=str(raw["purpose"]), kind=str(raw.get("kind", "message")),
-                approved=bool(raw.get("approved", True)), body=str(raw["body"]),
-            )
-        except KeyError as exc:
-            raise ConfigError(f"templates {where}: template {tid} lacks {exc.args[0]}",
-                              file=where) from None
-        bad = _placeholders(tpl.body) - PLACEHOLDERS
-        if bad:
-            raise ConfigError(f"templates {where}: template {tid} uses unknown placeholders "
-                              f"{sorted(bad)}", file=where)
-        if tpl.kind not in _KINDS:
-            raise ConfigError(f"templates {where}: template {tid} kind must be one of {_KINDS}",
-                              file=where)
-        if tid in out:
-            raise ConfigError(f"templates {where}: template id {tid} appears twice", file=where)
-        out[tid] = tpl
-    return TemplateLibrary(version=str(doc.get("version") or where), templates=out)
+_RENDERED: dict[tuple[str, int, str, tuple[tuple[str, str], ...]], str] = {}
+_RENDER_CACHE = 200_000
 
 
-@lru_cache(maxsize=1)
-def starter_library() -> TemplateLibrary:
-    """The bundled starter templates the shipped playbooks use."""
-    text = resources.files("faircollect.strategy").joinpath("messages", "starter.yaml")
-    return parse_library(text.read_text("utf-8"), "starter.yaml")
+def render(template: MessageTemplate, values: Mapping[str, Value]) -> str:
+    """The body with its placeholders filled, re-linted (Conflict when the text fails).
 
-
-def render(template: MessageTemplate, values: Mapping[str, Any]) -> str:
-    """The body with its placeholders filled; InputError when a value is missing."""
-    try:
-        return template.body.format_map({k: values[k] for k in _placeholders(template.body)})
-    except KeyError as exc:
-        raise InputError(f"template {template.id}: no value for {exc.args[0]}",
-                         field="template") from None
+    Only the placeholders the body uses are taken from `values`; a missing one is an
+    InputError. Identical renderings are remembered, so a portfolio's many equal texts are
+    linted once.
+    """
+    used = tuple(sorted((k, str(values[k])) for k in template.placeholders if k in values))
+    key = (template.id, template.version, template.body, used)
+    text = _RENDERED.get(key)
+    if text is None:
+        text = render_checked(template.body, {k: values[k] for k in template.placeholders
+                                              if k in values},
+                              locale=template.locale, audience=template.audience,
+                              channel=template.channel)
+        if len(_RENDERED) >= _RENDER_CACHE:
+            _RENDERED.clear()
+        _RENDERED[key] = text
+    return text

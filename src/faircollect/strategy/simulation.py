@@ -21,10 +21,8 @@ from faircollect.cases.complaints import open_complaint
 from faircollect.cases.disputes import open_dispute
 from faircollect.cases.promises import promise_to_pay
 from faircollect.dispatch.channels import open_channel
-from faircollect.dispatch.channels.base import Channel, Reconciliation, SendResult
 from faircollect.dispatch.history import add_attempt, record_outcome
-from faircollect.dispatch.message import Delivery
-from faircollect.dispatch.worker import Worker, WorkerOptions
+from faircollect.dispatch.worker import dispatch_due
 from faircollect.ledger.money import minor_units
 from faircollect.portfolio.snapshot import portfolio_snapshot
 from faircollect.store.bulk import insert_rows
@@ -66,44 +64,19 @@ class SimClock:
         return self.at
 
 
-class _AtPlannedTime:
-    """Wraps a channel so each message goes out at its planned instant on the sim clock."""
-
-    def __init__(self, inner: Channel, clock: SimClock, planned: dict[str, datetime]) -> None:
-        self.inner, self.clock, self.planned = inner, clock, planned
-        self.name, self.needs_address = inner.name, inner.needs_address
-
-    def send(self, delivery: Delivery) -> SendResult:
-        self.clock.at = self.planned.get(delivery.message_id, self.clock.at)
-        return self.inner.send(delivery)
-
-    def reconcile(self, message_id: str, idempotency_key: str) -> Reconciliation:
-        return self.inner.reconcile(message_id, idempotency_key)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 def dispatch_day(app: App, day: date, clock: SimClock) -> int:
-    """Send the day's messages, each at its planned time, through the configured channel."""
-    store = Store(app.store.engine, clock=clock)
-    horizon = datetime.combine(day + timedelta(days=1), time(12), tzinfo=UTC)
-    with store.read() as conn:
-        planned = {r.message_id: r.planned_at for r in conn.execute(
-            select(outbox.c.message_id, outbox.c.planned_at).where(
-                outbox.c.state == "pending", outbox.c.planned_at <= horizon))}
-    inner = open_channel(app.settings.channel, home=app.settings.home, clock=clock)
-    channel = _AtPlannedTime(inner, clock, planned)
-    # The worker claims everything due by the horizon, oldest first, and the wrapper moves
-    # the clock to each message's planned time as it is sent.
-    worker = Worker(store, app.vault, channel, WorkerOptions(batch=500, poll_interval=0))
-    def rewind() -> bool:
-        # Each batch claims against the horizon; sending moved the clock back to a plan time.
-        clock.at = horizon
-        return False
+    """Send the day's messages through the configured channel, each stamped at its planned time.
 
+    The dispatch service's bulk path (`dispatch_due`: claim with a lease, send once per key,
+    one outcome transaction per batch) sends everything planned up to noon UTC of the next
+    day, which covers every zone's local day.
+    """
+    horizon = datetime.combine(day + timedelta(days=1), time(12), tzinfo=UTC)
+    clock.at = horizon
+    store = Store(app.store.engine, clock=clock)
+    channel = open_channel(app.settings.channel, home=app.settings.home, clock=clock)
     try:
-        return worker.run(until_empty=True, stop=rewind).sent
+        return dispatch_due(store, app.vault, channel, up_to=horizon, at_planned_time=True).sent
     finally:
         channel.close()
 

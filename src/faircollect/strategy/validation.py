@@ -18,7 +18,7 @@ from faircollect.policy.decide import decide
 from faircollect.policy.pack import Pack
 from faircollect.policy.params import ContactHours, PriorNotice
 from faircollect.policy.request import CHANNELS, DecisionRequest, zone
-from faircollect.strategy.messages import MessageTemplate, TemplateSource, render
+from faircollect.strategy.messages import PLACEHOLDERS, MessageTemplate, TemplateSource, render
 from faircollect.strategy.playbook import STAGES, Playbook, Stage, Step, Window
 
 # Representative zones for probing local-hour rules; the rules read local time only.
@@ -27,8 +27,8 @@ PROBE_ZONES: Final[dict[str, str]] = {
 }
 PROBE_DAY: Final = date(2026, 1, 15)
 SAMPLE_VALUES: Final[dict[str, str]] = {
-    "amount": "100.00", "due_date": "2026-01-20", "dpd_days": "5", "lender": "FairCollect",
-    "phone": "400-000-0000",
+    "amount": "100.00", "due_date": "2026-01-20", "dpd": "5", "company": "FairCollect",
+    "hotline": "400-000-0000",
 }
 DISPATCH_CHANNELS: Final = ("sms", "email", "call", "letter", "app_push")
 
@@ -41,9 +41,13 @@ def _fail(book: Playbook, reason: str) -> ConfigError:
 def _template(book: Playbook, templates: TemplateSource, tid: str, what: str) -> MessageTemplate:
     tpl = templates.get(tid)
     if tpl is None:
-        raise _fail(book, f"{what}: unknown template {tid!r}")
+        raise _fail(book, f"{what}: unknown template {tid!r} (not in the template registry)")
     if not tpl.approved:
-        raise _fail(book, f"{what}: template {tid!r} is not approved")
+        raise _fail(book, f"{what}: template {tid!r} has no approved version in the registry")
+    unknown = tpl.placeholders - PLACEHOLDERS
+    if unknown:
+        raise _fail(book, f"{what}: template {tid!r} uses placeholders the cycle cannot fill: "
+                          f"{sorted(unknown)}")
     if tpl.jurisdiction != book.jurisdiction:
         raise _fail(book, f"{what}: template {tid!r} is for {tpl.jurisdiction}, "
                           f"not {book.jurisdiction}")

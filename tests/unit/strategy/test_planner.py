@@ -11,11 +11,12 @@ from faircollect.strategy.decisions import decide_plan
 from faircollect.strategy.experiments import arm_of, compare_arms
 from faircollect.strategy.inputs import SCHEMAS, PlanInputs, empty
 from faircollect.strategy.library import load_playbooks
+from faircollect.strategy.messages import library_templates
 from faircollect.strategy.planner import plan_day
 from faircollect.strategy.reachability import unreachable_since
 
 DAY = date(2026, 3, 10)
-BOOKS = load_playbooks()
+BOOKS = load_playbooks(library_templates())
 
 
 def _account(bid: str, dpd: int, **kw: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import yaml
 
 from faircollect.errors import ConfigError
 from faircollect.strategy.library import build_set, load_playbooks
+from faircollect.strategy.messages import library_templates
 from faircollect.strategy.playbook import parse_playbook
 
 SHIPPED = Path(__file__).parents[3] / "src/faircollect/strategy/playbooks/cn-standard.yaml"
@@ -19,7 +20,8 @@ def _doc() -> dict:  # type: ignore[type-arg]
 
 
 def _load(doc: dict) -> None:  # type: ignore[type-arg]
-    build_set([parse_playbook(yaml.safe_dump(doc, allow_unicode=True), "test.yaml")])
+    build_set([parse_playbook(yaml.safe_dump(doc, allow_unicode=True), "test.yaml")],
+              library_templates())
 
 
 def _step(doc: dict, step_id: str) -> dict:  # type: ignore[type-arg]
@@ -31,7 +33,7 @@ def _step(doc: dict, step_id: str) -> dict:  # type: ignore[type-arg]
 
 
 def test_shipped_playbooks_load_with_one_experiment() -> None:
-    books = load_playbooks()
+    books = load_playbooks(library_templates())
     assert set(books.playbooks) == {"cn-standard-2026.1", "us-standard-2026.1",
                                     "us-calls-first-2026.1", "uk-standard-2026.1"}
     assert [b.id for b in books.challengers("us-standard-2026.1")] == ["us-calls-first-2026.1"]
@@ -69,7 +71,7 @@ def test_a_playbook_that_could_break_a_pack_is_refused(change, message) -> None:
 def test_malformed_yaml_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("id: [unclosed", "utf-8")
     with pytest.raises(ConfigError, match="bad.yaml: not valid YAML"):
-        load_playbooks(tmp_path)
+        load_playbooks(library_templates(), tmp_path)
 
 
 def test_challenger_needs_an_existing_champion() -> None:

@@ -6,9 +6,10 @@ with every message, and asks it (`reconcile`) about a message whose sender died 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from faircollect.dispatch.message import Delivery
 
@@ -72,4 +73,17 @@ class Channel(Protocol):
 
     def close(self) -> None:
         """Release files and connections."""
+        ...
+
+
+@runtime_checkable
+class SendsBatches(Protocol):
+    """A channel that can take a whole batch at once (one lock, one write, one fsync)."""
+
+    def send_batch(self, deliveries: Sequence[Delivery]) -> list[SendResult | SendError]:
+        """Deliver each once per idempotency key; one result or error per delivery, in order.
+
+        Raising (rather than returning an error) means the channel cannot tell which went
+        out; the worker then leaves the batch to reconciliation.
+        """
         ...

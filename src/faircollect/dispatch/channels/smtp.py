@@ -87,7 +87,7 @@ class SmtpChannel:
             )
         if not self.journal.begin(delivery.idempotency_key):
             raise PermanentSendError("an earlier try may have reached the server; not sent again")
-        at = self._clock()
+        at = delivery.at or self._clock()
         mail = self._compose(delivery, delivery.address, at)
         try:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)

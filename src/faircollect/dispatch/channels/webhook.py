@@ -114,7 +114,8 @@ class WebhookChannel:
                 raise PermanentSendError(
                     f"the gateway refused the message: HTTP {response.status_code}"
                 )
-            return SendResult(provider_ref=self._reference(response, delivery), at=self._clock())
+            at = delivery.at or self._clock()
+            return SendResult(provider_ref=self._reference(response, delivery), at=at)
         raise TransientSendError(
             f"the gateway did not accept after {self.retries + 1} tries: {problem}"
         )

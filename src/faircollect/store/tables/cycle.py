@@ -3,6 +3,8 @@
 `planned_attempts` keeps what the planner asked and what the policy answered (allowed or the
 failing rule ids and categories, with the pack version that decided), so a day's plan can be
 replayed, reported and resumed. Rows hold tokens only: borrower and contact ids, template ids.
+Each attempt's decision, with its full request, is also a `policy_decisions` row
+(`decision_id`), so `faircollect policy replay` sees what the cycle decided.
 """
 
 from __future__ import annotations
@@ -37,8 +39,11 @@ planned_attempts = Table(
     Column("replan_of", String(64), nullable=True),
     Column("message_id", String(40), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # The `policy_decisions` row of this attempt's decision (migration 0008).
+    Column("decision_id", String(40), nullable=True),
     Index("ix_planned_attempts_date", "business_date", "borrower_id"),
     Index("ix_planned_attempts_borrower", "borrower_id", "business_date"),
+    Index("ix_planned_attempts_decision", "decision_id"),
 )
 
 cycle_runs = Table(

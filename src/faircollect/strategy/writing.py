@@ -1,0 +1,156 @@
+"""Writing one batch of a day's decided attempts: attempts, decisions, outbox, one audit entry.
+
+Everything for a batch of accounts goes into the caller's transaction:
+- `planned_attempts`: every decided attempt, allowed or not, with its pack version, failing
+  rules and the id of its decision;
+- `policy_decisions`: the same decisions with their full requests (`record_decision_frame`),
+  so `faircollect policy replay` can re-decide what the cycle acted on;
+- the outbox: the allowed messages (`enqueue_many`), each body rendered from the approved
+  template through the content renderer, which lints the rendered text again;
+- one `cycle.batch` audit entry with counts, packs and a digest of the batch's decisions.
+
+Ids derive from the attempt's idempotency key `cycle:<date>:<borrower>:<step>[:<contact>][:r]`
+(attempt `a-…`, decision `pd-…`, message `m-…`), so a resumed run repeats them exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from faircollect.dispatch.message import CHANNELS as DISPATCH_CHANNELS
+from faircollect.dispatch.message import OutboundMessage, message_id_for
+from faircollect.dispatch.outbox import enqueue_many
+from faircollect.errors import InputError
+from faircollect.ledger.money import minor_units
+from faircollect.policy.records import record_decision_frame
+from faircollect.store.bulk import insert_rows
+from faircollect.store.tables.cycle import planned_attempts
+from faircollect.store.unit_of_work import UnitOfWork
+from faircollect.strategy.library import PlaybookSet
+from faircollect.strategy.messages import render
+from faircollect.vault.vault import Vault
+
+SOURCE = "cycle"  # policy_decisions.source of the cycle's decisions
+
+
+@dataclass(frozen=True)
+class Signature:
+    """How messages are signed: the lender's name and the number to call."""
+
+    company: str
+    hotline: str
+
+
+def idempotency_key(day: date, borrower_id: str, step_id: str, contact_id: str | None,
+                    replan: bool) -> str:
+    """The key of one planned attempt: (date, account, step[, contact][, re-plan])."""
+    parts = ["cycle", day.isoformat(), borrower_id, step_id]
+    if contact_id:
+        parts.append(contact_id)
+    if replan:
+        parts.append("r")
+    return ":".join(parts)
+
+
+def _digest(prefix: str, text: str) -> str:
+    return prefix + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _amount(minor: int, currency: str) -> str:
+    places = minor_units(currency)
+    return f"{Decimal(minor).scaleb(-places):.{places}f} {currency}"
+
+
+def message_values(r: dict[str, Any], sign: Signature) -> dict[str, str]:
+    """The placeholder values of one attempt (see `strategy.messages.PLACEHOLDERS`)."""
+    pre_due = r["dpd"] <= 0
+    minor = int((r["next_amount"] if pre_due else r["overdue_minor"]) or 0)
+    return {
+        "amount": _amount(minor, r["currency"]),
+        "due_date": r["due_date"].isoformat() if r["due_date"] else "",
+        "dpd": str(max(int(r["dpd"]), 0)), "company": sign.company, "hotline": sign.hotline,
+        "next_step": r["next_step"] or "",
+    }
+
+
+def _message(books: PlaybookSet, r: dict[str, Any], key: str,
+             sign: Signature) -> OutboundMessage:
+    tpl = books.templates.get(r["template_id"])
+    if tpl is None or not tpl.approved:  # validated at load; HOUSE-TEMPLATES holds anyway
+        raise InputError(f"template {r['template_id']!r} has no approved version",
+                         field="template")
+    return OutboundMessage(
+        idempotency_key=key, borrower_id=r["borrower_id"], channel=r["channel"],
+        template_id=r["template_id"], purpose=r["purpose"],
+        body=render(tpl, message_values(r, sign)), planned_at=r["planned_at"],
+        audience=r["audience"], contact_id=r["contact_id"],
+        notice_kind="escalation_notice" if r["kind"] == "notice" else None,
+    )
+
+
+def prepare(books: PlaybookSet, day: date, part: pl.DataFrame, sign: Signature,
+            now: datetime) -> tuple[list[dict[str, Any]], pl.DataFrame, list[OutboundMessage]]:
+    """The batch's attempt rows, decision frame and messages, before any write.
+
+    Rendering happens here, so a message whose rendered text fails the lint stops the
+    batch before its transaction begins.
+    """
+    rows: list[dict[str, Any]] = []
+    messages: list[OutboundMessage] = []
+    decision_ids: list[str] = []
+    message_ids: list[str | None] = []
+    for r in part.iter_rows(named=True):
+        key = idempotency_key(day, r["borrower_id"], r["step_id"], r["contact_id"],
+                              r["replan_of"] is not None)
+        send = bool(r["allowed"]) and r["channel"] in DISPATCH_CHANNELS
+        if send:
+            messages.append(_message(books, r, key, sign))
+        decision_id = _digest("pd-", "decision:" + key)
+        message_id = message_id_for(key) if send else None
+        decision_ids.append(decision_id)
+        message_ids.append(message_id)
+        rows.append({
+            "attempt_id": _digest("a-", key), "idempotency_key": key, "business_date": day,
+            "borrower_id": r["borrower_id"], "playbook_id": r["playbook_id"], "arm": r["arm"],
+            "stage": r["stage"], "step_id": r["step_id"], "kind": r["kind"],
+            "channel": r["channel"], "audience": r["audience"], "contact_id": r["contact_id"],
+            "purpose": r["purpose"], "template_id": r["template_id"],
+            "planned_at": r["planned_at"], "dpd": r["dpd"], "allowed": bool(r["allowed"]),
+            "rules": ";".join(r["rules"] or []), "categories": ";".join(r["categories"] or []),
+            "pack_id": r["pack_id"], "replan_of": r["replan_of"], "message_id": message_id,
+            "created_at": now, "decision_id": decision_id,
+        })
+    decisions = part.select(
+        decided_at="planned_at", pack_id="pack_id", borrower_id="borrower_id",
+        contact_id="contact_id", channel="channel", audience="audience", purpose="purpose",
+        rules=pl.col("rules").fill_null([]), request="request", decision="decision",
+    ).with_columns(decision_id=pl.Series(decision_ids, dtype=pl.String),
+                   reference=pl.Series(message_ids, dtype=pl.String))
+    return rows, decisions, messages
+
+
+def write_batch(uow: UnitOfWork, vault: Vault, books: PlaybookSet, day: date,
+                part: pl.DataFrame, sign: Signature, now: datetime, index: int) -> int:
+    """Write one batch (see the module docstring) in `uow`; returns messages newly queued."""
+    rows, decisions, messages = prepare(books, day, part, sign, now)
+    digest = hashlib.sha256("\n".join(
+        f"{x['attempt_id']}|{int(x['allowed'])}|{x['pack_id']}|{x['rules']}" for x in rows
+    ).encode()).hexdigest()
+    packs: dict[str, int] = {}
+    for x in rows:
+        packs[x["pack_id"]] = packs.get(x["pack_id"], 0) + 1
+    record_decision_frame(uow, decisions, books.packs_by_id, source=SOURCE, now=now)
+    insert_rows(uow.conn, planned_attempts, rows)
+    created = sum(e.created for e in enqueue_many(uow, vault, messages, now=now))
+    uow.audit("cycle.batch", f"cycle:{day.isoformat()}", {
+        "batch": index, "attempts": len(rows), "allowed": sum(x["allowed"] for x in rows),
+        "denied": sum(not x["allowed"] for x in rows), "enqueued": created,
+        "packs": packs, "digest": digest, "templates": books.templates.version,
+    })
+    return created
