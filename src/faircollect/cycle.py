@@ -23,6 +23,7 @@ from sqlalchemy import select
 from faircollect.bootstrap import App
 from faircollect.errors import InputError
 from faircollect.store.tables.cycle import cycle_runs, planned_attempts
+from faircollect.strategy.cache import InputCache
 from faircollect.strategy.decisions import decide_plan
 from faircollect.strategy.library import PlaybookSet, load_playbooks
 from faircollect.strategy.loader import load_inputs, require_portfolio
@@ -106,8 +107,11 @@ def _mark_run(app: App, day: date, books: PlaybookSet, now: datetime,
 
 def run_cycle(app: App, day: date, *, books: PlaybookSet | None = None,
               options: CycleOptions = CycleOptions(), actor: str = ACTOR,
-              now: datetime | None = None) -> CycleResult:
-    """Plan, decide and enqueue `day` for the whole portfolio (see the module docstring)."""
+              now: datetime | None = None, cache: InputCache | None = None) -> CycleResult:
+    """Plan, decide and enqueue `day` for the whole portfolio (see the module docstring).
+
+    `cache` keeps the ledger, consents and history between the days of a range.
+    """
     books = books or cycle_playbooks(app)  # a broken playbook fails here, before any change
     with app.store.read() as conn:
         require_portfolio(conn, day)
@@ -120,7 +124,7 @@ def run_cycle(app: App, day: date, *, books: PlaybookSet | None = None,
                            denied=0, replanned=0, enqueued=0, batches=0)
     min_dpd = min(s.dpd_from for b in books.playbooks.values() for s in b.stages)
     with app.store.read() as conn:
-        inputs, amounts = load_inputs(conn, day, min_dpd=min_dpd, skip=skip)
+        inputs, amounts = load_inputs(conn, day, min_dpd=min_dpd, skip=skip, cache=cache)
     plan = plan_day(inputs, books, day)
     decided = decide_plan(plan.attempts, inputs, books, day, with_requests=True).attempts
     decided = decided.join(amounts, on="borrower_id", how="left").sort(
@@ -180,13 +184,14 @@ def run_range(app: App, start: date, end: date, *, books: PlaybookSet | None = N
     with app.store.read() as conn:
         require_portfolio(conn, start)
     out: list[DayRun] = []
+    cache = InputCache()  # the ledger, consents and history, updated day by day
     day = start
     while day <= end:
-        result = run_cycle(app, day, books=books, options=options, actor=actor)
+        result = run_cycle(app, day, books=books, options=options, actor=actor, cache=cache)
         if simulate:
             clock = SimClock(datetime.combine(day, datetime.min.time(), tzinfo=UTC))
             sent = dispatch_day(app, day, clock)
-            outcome = respond(app, day, seed, clock)
+            outcome = respond(app, day, seed, clock, cache)
             out.append(DayRun(result, sent, outcome))
             say(f"{day}: {result.allowed} allowed, {result.denied} denied, {sent} sent, "
                 f"{outcome.payments} payments, {outcome.promises} promises")

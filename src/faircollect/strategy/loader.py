@@ -8,15 +8,13 @@ import polars as pl
 from sqlalchemy import Connection, func, select
 
 from faircollect.cases.state import case_state
-from faircollect.consent.frame import spans_frame
-from faircollect.consent.repository import load_records_frame
 from faircollect.errors import InputError
 from faircollect.ledger.snapshot import snapshot
-from faircollect.portfolio.snapshot import load_installments, load_payments
 from faircollect.store.tables.cases import hardship_pauses, payment_plans, promises
 from faircollect.store.tables.cycle import planned_attempts
-from faircollect.store.tables.dispatch import contact_history, outbox
+from faircollect.store.tables.dispatch import outbox
 from faircollect.store.tables.foundation import borrowers, contacts, loans
+from faircollect.strategy.cache import InputCache
 from faircollect.strategy.inputs import SCHEMAS, UTC_TS, PlanInputs
 from faircollect.strategy.reachability import unreachable_since
 
@@ -35,10 +33,10 @@ def portfolio_start(conn: Connection) -> date | None:
     return first if isinstance(first, date) else None
 
 
-def account_positions(conn: Connection, day: date) -> pl.DataFrame:
+def account_positions(conn: Connection, day: date,
+                      cache: InputCache | None = None) -> pl.DataFrame:
     """Per borrower: signed dpd, overdue and next-due amounts (minor units), currency."""
-    inst = load_installments(conn)
-    pays = load_payments(conn)
+    inst, pays = (cache or InputCache()).ledger(conn)
     owners = inst.select("loan_id", "borrower_id").unique("loan_id")
     snap = snapshot(inst.drop("borrower_id"), pays, day).join(owners, on="loan_id")
     nxt = inst.join(snap.select("loan_id", "next_due_on"), on="loan_id").filter(
@@ -71,9 +69,14 @@ def _case_flags(conn: Connection, ids: list[str], day: date) -> pl.DataFrame:
 
 
 def load_inputs(conn: Connection, day: date, *, min_dpd: int = -3,
-                skip: set[str] | None = None) -> tuple[PlanInputs, pl.DataFrame]:
-    """The planner's inputs for `day`, and the per-borrower positions (for rendering)."""
-    pos = account_positions(conn, day).filter(pl.col("dpd") >= min_dpd)
+                skip: set[str] | None = None,
+                cache: InputCache | None = None) -> tuple[PlanInputs, pl.DataFrame]:
+    """The planner's inputs for `day`, and the per-borrower positions (for rendering).
+
+    `cache` keeps the ledger, consents and history between the days of a range.
+    """
+    cache = cache or InputCache()
+    pos = account_positions(conn, day, cache).filter(pl.col("dpd") >= min_dpd)
     if skip:
         pos = pos.filter(~pl.col("borrower_id").is_in(list(skip)))
     b = borrowers.c
@@ -86,9 +89,7 @@ def load_inputs(conn: Connection, day: date, *, min_dpd: int = -3,
     ids = acc["borrower_id"].to_list()
     cases = _case_flags(conn, ids, day)
     end = datetime.combine(day, time(0)).replace(tzinfo=None)
-    h = contact_history.c
-    history = _frame(conn, select(h.borrower_id, h.at, h.channel, h.audience, h.contact_id,
-                                  h.outcome), SCHEMAS["history"]).filter(
+    history = cache.history(conn).drop("history_id").filter(
         pl.col("at").dt.replace_time_zone(None) < end)
     history = history.join(acc.select("borrower_id"), on="borrower_id", how="semi")
     unreach = unreachable_since(history)
@@ -108,10 +109,7 @@ def load_inputs(conn: Connection, day: date, *, min_dpd: int = -3,
     c = contacts.c
     people_contacts = _frame(conn, select(c.borrower_id, c.contact_id, c.relation, c.source,
                                           c.refused_contact), SCHEMAS["contacts"])
-    records = load_records_frame(conn)
-    spans = spans_frame(records).filter(pl.col("purpose") == "contact_designated_contact")
-    consents = spans.select("borrower_id", "contact_id", granted_at="start",
-                            expires_at="expires", withdrawn_at="withdrawn_at")
+    consents = cache.consents(conn)
     o = outbox.c
     notices = _frame(conn, select(o.borrower_id, o.sent_at, o.notice_kind).where(
         o.notice_kind.is_not(None), o.state == "sent", o.audience == "borrower"),

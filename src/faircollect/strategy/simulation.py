@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import polars as pl
 from sqlalchemy import select
 
 from faircollect.bootstrap import App
@@ -24,13 +25,14 @@ from faircollect.dispatch.channels import open_channel
 from faircollect.dispatch.history import add_attempt, record_outcome
 from faircollect.dispatch.worker import dispatch_due
 from faircollect.ledger.money import minor_units
-from faircollect.portfolio.snapshot import portfolio_snapshot
+from faircollect.ledger.snapshot import snapshot
 from faircollect.store.bulk import insert_rows
 from faircollect.store.tables.cases import promises
 from faircollect.store.tables.cycle import planned_attempts
 from faircollect.store.tables.dispatch import outbox
 from faircollect.store.tables.foundation import payments
 from faircollect.store.unit_of_work import Store
+from faircollect.strategy.cache import InputCache
 
 ACTOR = "system:simulation"
 
@@ -81,7 +83,8 @@ def dispatch_day(app: App, day: date, clock: SimClock) -> int:
         channel.close()
 
 
-def _pay(uow_conn: Any, loan_id: str, day: date, amount: int, now: datetime) -> None:
+def _pay(uow_conn: Any, loan_id: str, day: date, amount: int, now: datetime,
+         paid: list[tuple[str, date, int]]) -> None:
     pid = "sim-" + hashlib.sha256(f"{loan_id}:{day}:{amount}".encode()).hexdigest()[:24]
     if uow_conn.execute(select(payments.c.payment_id).where(
             payments.c.payment_id == pid)).first():
@@ -89,12 +92,22 @@ def _pay(uow_conn: Any, loan_id: str, day: date, amount: int, now: datetime) -> 
     insert_rows(uow_conn, payments, [{
         "payment_id": pid, "loan_id": loan_id, "paid_on": day, "amount_minor": amount,
         "row_digest": hashlib.sha256(pid.encode()).hexdigest(), "created_at": now}])
+    paid.append((loan_id, day, amount))
 
 
-def respond(app: App, day: date, seed: int, clock: SimClock) -> DayOutcome:
+def _snapshot(conn: Any, day: date, cache: InputCache) -> pl.DataFrame:
+    inst, pays = cache.ledger(conn)
+    owners = inst.select("loan_id", "borrower_id").unique("loan_id")
+    return snapshot(inst.drop("borrower_id"), pays, day).join(owners, on="loan_id", how="left")
+
+
+def respond(app: App, day: date, seed: int, clock: SimClock,
+            cache: InputCache | None = None) -> DayOutcome:
     """Simulate the borrowers' answers to the day's messages and their payments."""
+    cache = cache or InputCache()
     end = datetime.combine(day, time(23, 59), tzinfo=UTC)
     clock.at = end
+    paid: list[tuple[str, date, int]] = []
     with app.store.read() as conn:
         sent = conn.execute(
             select(outbox.c.message_id, outbox.c.borrower_id, outbox.c.channel,
@@ -102,7 +115,7 @@ def respond(app: App, day: date, seed: int, clock: SimClock) -> DayOutcome:
             .join(planned_attempts, planned_attempts.c.message_id == outbox.c.message_id)
             .where(planned_attempts.c.business_date == day, outbox.c.state == "sent")
             .order_by(outbox.c.message_id)).all()
-        snap = portfolio_snapshot(conn, day)
+        snap = _snapshot(conn, day, cache)
         due = conn.execute(select(promises).where(promises.c.due_on == day,
                                                   promises.c.cancelled_at.is_(None))).all()
     worst: dict[str, tuple[str, int, str]] = {}
@@ -143,7 +156,7 @@ def respond(app: App, day: date, seed: int, clock: SimClock) -> DayOutcome:
                                category="contact_frequency", received_at=end, now=end)
                 n["complaints"] += 1
             elif u < 0.006 + 0.25 * pays:
-                _pay(uow.conn, loan_id, day, overdue, end)
+                _pay(uow.conn, loan_id, day, overdue, end, paid)
                 n["payments"] += 1
             elif u < 0.006 + 0.45 * pays:
                 places = minor_units(cur)
@@ -154,7 +167,8 @@ def respond(app: App, day: date, seed: int, clock: SimClock) -> DayOutcome:
                 n["promises"] += 1
         for p in due:
             if draw(seed, day, p.promise_id, "keep") < 0.7:
-                _pay(uow.conn, p.loan_id, day, int(p.amount_minor), end)
+                _pay(uow.conn, p.loan_id, day, int(p.amount_minor), end, paid)
                 n["payments"] += 1
         uow.audit("simulation.day", f"cycle:{day.isoformat()}", {"sent": len(sent), **n})
+    cache.note_payments(paid)  # committed: the next day's ledger includes them
     return DayOutcome(day, len(sent), **n)
