@@ -82,3 +82,43 @@ def test_two_workers_share_the_outbox_without_overlap(pg_url: str, tmp_path: Pat
             assert counts(conn) == {"sent": COUNT}
     finally:
         app.store.dispose()
+
+
+@pytest.mark.postgres
+def test_racing_enqueue_many_of_one_key_stores_it_once(pg_url: str, tmp_path: Path) -> None:
+    """Two transactions enqueue the same keys at once: the second waits, then reuses them."""
+    from dispatch_seed import message
+
+    from faircollect.dispatch.outbox import enqueue_many as enqueue_bulk
+
+    app = build_app(Settings(home=tmp_path / "home", database_url=Secret(pg_url)))
+    try:
+        seed_borrower(app)
+        batch = [message(n) for n in range(3)]
+        inserted, go = threading.Event(), threading.Event()
+        results: dict[str, Any] = {}
+
+        def first() -> None:
+            with app.store.transaction("test") as uow:
+                results["first"] = enqueue_bulk(uow, app.vault, batch)
+                inserted.set()
+                go.wait(timeout=30)  # hold the uncommitted rows while the second tries
+
+        def second() -> None:
+            inserted.wait(timeout=30)
+            with app.store.transaction("test") as uow:
+                results["second"] = enqueue_bulk(uow, app.vault, [message(5), *batch])
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)  # the second is now blocked on the first's unique keys
+        go.set()
+        for t in threads:
+            t.join(timeout=60)
+        assert [e.created for e in results["first"]] == [True] * 3
+        assert [e.created for e in results["second"]] == [True, False, False, False]
+        with app.store.read() as conn:
+            assert counts(conn) == {"pending": 4}
+    finally:
+        app.store.dispose()

@@ -51,3 +51,31 @@ def test_a_torn_line_does_not_swallow_the_next(tmp_path: Path) -> None:
         channel.close()
     lines = (tmp_path / "messages.jsonl").read_text().splitlines()
     assert json.loads(lines[1])["message_id"] == message_id_for("k-1")
+
+
+def test_a_torn_line_with_its_id_counts_as_not_written(tmp_path: Path) -> None:
+    """A writer killed mid-line left the id but not the whole line: not sent, sent once now."""
+    first = FileChannel(tmp_path, clock=lambda: AT)
+    try:
+        first.send_batch([_delivery("k-1")])
+    finally:
+        first.close()
+    torn = json.dumps({"message_id": message_id_for("k-2"), "borrower_id": "b-1"})[:60]
+    with (tmp_path / "messages.jsonl").open("a") as f:
+        f.write(torn)  # no newline: the next append must end it
+    channel = FileChannel(tmp_path, clock=lambda: AT)
+    try:
+        assert channel.reconcile(message_id_for("k-2"), "k-2").status == "not_sent"
+        assert channel.reconcile(message_id_for("k-1"), "k-1").status == "sent"
+        results = channel.send_batch([_delivery("k-1"), _delivery("k-2"), _delivery("k-2")])
+        assert len(results) == 3 and results[1] == results[2]
+    finally:
+        channel.close()
+    lines = (tmp_path / "messages.jsonl").read_text().splitlines()
+    whole = [json.loads(x)["message_id"] for x in lines if x.endswith("}")]
+    assert whole == [message_id_for("k-1"), message_id_for("k-2")]
+    again = FileChannel(tmp_path)  # a fresh index agrees
+    try:
+        assert again.reconcile(message_id_for("k-2"), "k-2").status == "sent"
+    finally:
+        again.close()

@@ -23,7 +23,9 @@ def dispatch(
     until_empty: Annotated[
         bool, typer.Option("--until-empty", help="Stop when nothing is due.")
     ] = False,
-    batch: Annotated[int, typer.Option("--batch", min=1, help="Messages claimed at a time.")] = 50,
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, help="Messages claimed, sent and recorded at a time.")
+    ] = 50,
     lease: Annotated[
         float,
         typer.Option("--lease", min=0.1, help="Seconds a claim lasts before others reconcile it."),
