@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import select
 
 from faircollect.consent.record import spans
+from faircollect.consent.repository import load_records
 from faircollect.content.registry import TemplateRegistry
 from faircollect.content.template import State, Template
-from faircollect.consent.repository import load_records
 from faircollect.cycle import run_range
 from faircollect.demo import approve_starter_library
 from faircollect.dispatch.outbox import open_body

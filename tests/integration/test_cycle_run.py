@@ -106,3 +106,24 @@ def test_a_broken_playbook_changes_nothing(seeded, tmp_path: Path) -> None:  # t
     with pytest.raises(ConfigError, match="unknown template 'uk-missing'"):
         run_cycle(seeded, date(2026, 3, 2), books=cycle_playbooks(seeded, folder))
     assert _counts(seeded) == before
+
+
+def test_templates_not_approved_in_the_registry_are_refused(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from faircollect.content.registry import TemplateRegistry
+    from faircollect.content.starter import starter_templates
+    from faircollect.content.template import Actor
+
+    generate_portfolio(tmp_path / "pf", borrowers=50, seed=11, as_of=AS_OF)
+    import_portfolio(app, tmp_path / "pf", actor="test")
+    before = _counts(app)
+    with pytest.raises(ConfigError, match="not in the template registry"):
+        run_cycle(app, date(2026, 3, 2))  # an empty registry: nothing may be sent
+    author = Actor("author")
+    registry = TemplateRegistry(app.store)
+    for draft in starter_templates():
+        registry.add(author, draft)
+        registry.submit(author, draft.template_id)  # in review, never approved
+    with pytest.raises(ConfigError, match="has no approved version"):
+        run_cycle(app, date(2026, 3, 2))
+    after = _counts(app)
+    assert after[:2] == before[:2]

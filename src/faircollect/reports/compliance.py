@@ -17,7 +17,6 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection, select
 
-from faircollect.vocabulary import HOLD_FLAGS
 from faircollect.ledger.roll_rates import roll_rates
 from faircollect.portfolio.snapshot import portfolio_snapshot
 from faircollect.reports.portfolio import _matrix
@@ -27,6 +26,7 @@ from faircollect.store.tables.dispatch import outbox
 from faircollect.store.tables.foundation import borrowers, contacts, loans, payments
 from faircollect.strategy.experiments import compare_arms
 from faircollect.strategy.library import shipped_playbooks
+from faircollect.vocabulary import HOLD_FLAGS
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
                    key=lambda kv: -kv[1])
     book = len(_rows(conn, select(contacts.c.contact_id).where(
         contacts.c.source == "address_book")))
-    names, matrix = _rolls(conn, start, end)
+    first, last = portfolio_snapshot(conn, start), portfolio_snapshot(conn, end)
+    names, matrix = _rolls(first, last)
     return ComplianceReport(
         start=start, end=end, attempts=att.height, allowed=att.height - denied.height,
         sent=int(att["sent"].sum()), by_hour=by_hour,
@@ -105,18 +106,19 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
         contact_persons=persons,
         complaints=sorted((a, b, n) for (a, b), n in ctab.items()), holds=holds,
         address_book_awaiting_deletion=book, roll_names=names, roll_accounts=matrix,
-        arms=_arms(conn, att, start, end),
+        arms=_arms(conn, att, start, end, first, last),
     )
 
 
-def _rolls(conn: Connection, start: date, end: date) -> tuple[list[str], list[list[float | None]]]:
-    first, last = portfolio_snapshot(conn, start), portfolio_snapshot(conn, end)
+def _rolls(first: pl.DataFrame,
+           last: pl.DataFrame) -> tuple[list[str], list[list[float | None]]]:
     long = roll_rates(first, last)
     names = [str(n) for n in long["from_bucket"].unique(maintain_order=True).to_list()]
     return names, _matrix(long, names, "accounts")
 
 
-def _arms(conn: Connection, att: pl.DataFrame, start: date, end: date) -> list[dict[str, Any]]:
+def _arms(conn: Connection, att: pl.DataFrame, start: date, end: date, first: pl.DataFrame,
+          last: pl.DataFrame) -> list[dict[str, Any]]:
     books = shipped_playbooks()  # which are experiments: no templates needed
     in_test = {b.id for b in books if b.experiment} | {
         b.experiment.champion for b in books if b.experiment}
@@ -129,7 +131,6 @@ def _arms(conn: Connection, att: pl.DataFrame, start: date, end: date) -> list[d
     raised = pl.DataFrame([tuple(r) for r in _rows(conn, select(complaints.c.borrower_id))],
                           schema={"borrower_id": pl.String}, orient="row").group_by(
         "borrower_id").agg(complaints=pl.len())
-    first, last = portfolio_snapshot(conn, start), portfolio_snapshot(conn, end)
     per = first.group_by("borrower_id").agg(overdue_start=pl.col("overdue_amount").sum(),
                                             dpd_start=pl.col("days_past_due").max()).join(
         last.group_by("borrower_id").agg(dpd_end=pl.col("days_past_due").max()), on="borrower_id")

@@ -10,7 +10,9 @@ ledger, every consent record and the whole contact history from the database eac
   read again in full;
 - contact history: append-only, so only rows past the last `history_id` seen are read; if
   the count does not add up (a row was deleted, e.g. by retention) it is read in full;
-- consent records: reloaded when their count or newest record id changes.
+- consent records: reloaded when their count or newest record id changes;
+- earlier plans (`done`): only the business dates since the last day are read;
+- borrowers and contacts: reloaded when a signature of the table changes (`table`).
 
 Every check is one cheap aggregate query, so the cache is never stale: a day always sees
 what the store holds.
@@ -18,17 +20,26 @@ what the store holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select
 
 from faircollect.consent.frame import spans_frame
 from faircollect.consent.repository import load_records_frame
 from faircollect.portfolio.snapshot import load_installments, load_payments
+from faircollect.store.tables.cycle import planned_attempts
 from faircollect.store.tables.dispatch import contact_history
-from faircollect.store.tables.foundation import consent_records, installments, payments
+from faircollect.store.tables.foundation import (
+    borrowers,
+    consent_records,
+    contacts,
+    installments,
+    payments,
+)
 from faircollect.strategy.inputs import SCHEMAS
 
 HISTORY_SCHEMA = {"history_id": pl.Int64, **SCHEMAS["history"]}
@@ -46,6 +57,9 @@ class InputCache:
     _consent_key: tuple[int, int] = (-1, -1)
     _history: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=HISTORY_SCHEMA))
     _hist_last: int = 0
+    _tables: dict[str, tuple[tuple[object, ...], pl.DataFrame]] = field(default_factory=dict)
+    _done: pl.DataFrame | None = None
+    _done_span: tuple[date, date] | None = None  # [from, until) of business dates held
 
     def ledger(self, conn: Connection) -> tuple[pl.DataFrame, pl.DataFrame]:
         """(installments, payments) as `portfolio.snapshot` loads them."""
@@ -58,6 +72,27 @@ class InputCache:
             self._payments, self._pay_count = load_payments(conn), pays
         assert self._installments is not None and self._payments is not None
         return self._installments, self._payments
+
+    def table(self, conn: Connection, name: str,
+              load: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        """`load()` of `borrowers` or `contacts`, again only when the table's signature changed.
+
+        The signature: row count, newest `updated_at` (every command that changes a row sets
+        it), and aggregates of the columns commands change (flags, opted-out channels,
+        erasure; refusals), so a row added, changed, erased or refused reloads the frame.
+        """
+        t = borrowers if name == "borrowers" else contacts
+        cols: list[Any] = [func.count(), func.max(t.c.updated_at)]
+        if t is borrowers:
+            cols += [func.sum(func.length(t.c.flags)),
+                     func.sum(func.length(t.c.opted_out_channels)), func.count(t.c.erased_at)]
+        else:
+            cols += [func.sum(case((t.c.refused_contact.is_(True), 1), else_=0))]
+        key = tuple(conn.execute(select(*cols).select_from(t)).one())
+        held = self._tables.get(name)
+        if held is None or held[0] != key:
+            held = self._tables[name] = (key, load())
+        return held[1]
 
     def note_payments(self, rows: list[tuple[str, date, int]]) -> None:
         """Payments (loan_id, paid_on, amount minor) just committed by the caller."""
@@ -79,6 +114,33 @@ class InputCache:
                                           expires_at="expires", withdrawn_at="withdrawn_at")
             self._consent_key = k
         return self._consents
+
+    def done(self, conn: Connection, day: date, days: int) -> pl.DataFrame:
+        """Earlier plans (planner `done` columns) of the `days` business dates before `day`.
+
+        Earlier dates are never planned again once a later one ran, so only the dates since
+        the last call are read; the count of the window is checked against the store.
+        """
+        p = planned_attempts.c
+        low = day - timedelta(days=days)
+        cols = (p.borrower_id, p.step_id, p.contact_id, p.business_date, p.allowed)
+
+        def load(start: date) -> pl.DataFrame:
+            rows = conn.execute(select(*cols).where(p.business_date < day,
+                                                    p.business_date >= start)).all()
+            return pl.DataFrame([tuple(r) for r in rows], schema=SCHEMAS["done"], orient="row")
+
+        count = int(conn.execute(select(func.count()).select_from(planned_attempts).where(
+            p.business_date < day, p.business_date >= low)).scalar_one())
+        frame = None
+        if self._done is not None and self._done_span is not None and (
+                self._done_span[0] <= low and self._done_span[1] <= day):
+            frame = pl.concat([self._done, load(self._done_span[1])]).filter(
+                pl.col("business_date") >= low)
+        if frame is None or frame.height != count:
+            frame = load(low)
+        self._done, self._done_span = frame, (low, day)
+        return frame
 
     def history(self, conn: Connection) -> pl.DataFrame:
         """Every contact-history row (planner `history` columns plus `history_id`)."""

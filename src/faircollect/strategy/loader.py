@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import polars as pl
 from sqlalchemy import Connection, func, select
@@ -11,7 +11,6 @@ from faircollect.cases.state import case_state
 from faircollect.errors import InputError
 from faircollect.ledger.snapshot import snapshot
 from faircollect.store.tables.cases import hardship_pauses, payment_plans, promises
-from faircollect.store.tables.cycle import planned_attempts
 from faircollect.store.tables.dispatch import outbox
 from faircollect.store.tables.foundation import borrowers, contacts, loans
 from faircollect.strategy.cache import InputCache
@@ -54,9 +53,16 @@ def account_positions(conn: Connection, day: date,
 
 
 def _case_flags(conn: Connection, ids: list[str], day: date) -> pl.DataFrame:
-    """promise_pending, plan_active and the effective flags of borrowers with cases."""
-    with_cases: set[str] = set()
-    for table in (promises, payment_plans, hardship_pauses):
+    """promise_pending, plan_active and the effective flags of borrowers with live cases.
+
+    Only borrowers whose case can matter on `day` are read: a promise not cancelled and not
+    yet due (a promise past its due date is kept or broken, no longer pending), any payment
+    plan, any hardship pause (a lapsed one drops its flag).
+    """
+    with_cases: set[str] = set(r[0] for r in conn.execute(
+        select(promises.c.borrower_id).distinct().where(promises.c.due_on >= day,
+                                                        promises.c.cancelled_at.is_(None))))
+    for table in (payment_plans, hardship_pauses):
         with_cases.update(r[0] for r in conn.execute(select(table.c.borrower_id).distinct()))
     wanted = [b for b in ids if b in with_cases]
     at = datetime.combine(day, time(0)).astimezone()
@@ -66,6 +72,22 @@ def _case_flags(conn: Connection, ids: list[str], day: date) -> pl.DataFrame:
          for b, s in states.items()],
         schema={"borrower_id": pl.String, "promise_pending": pl.Boolean,
                 "plan_active": pl.Boolean, "case_flags": pl.List(pl.String)}, orient="row")
+
+
+def _people(conn: Connection) -> pl.DataFrame:
+    """Borrowers not erased: jurisdiction, zone, locale, flags and opted-out channels."""
+    b = borrowers.c
+    return _frame(conn, select(b.borrower_id, b.jurisdiction, b.timezone, b.locale, b.flags,
+                               b.opted_out_channels).where(b.erased_at.is_(None)),
+                  {"borrower_id": pl.String, "jurisdiction": pl.String,
+                   "timezone": pl.String, "locale": pl.String, "flags": pl.String,
+                   "opted_out": pl.String})
+
+
+def _contacts(conn: Connection) -> pl.DataFrame:
+    c = contacts.c
+    return _frame(conn, select(c.borrower_id, c.contact_id, c.relation, c.source,
+                               c.refused_contact), SCHEMAS["contacts"])
 
 
 def load_inputs(conn: Connection, day: date, *, min_dpd: int = -3,
@@ -79,12 +101,7 @@ def load_inputs(conn: Connection, day: date, *, min_dpd: int = -3,
     pos = account_positions(conn, day, cache).filter(pl.col("dpd") >= min_dpd)
     if skip:
         pos = pos.filter(~pl.col("borrower_id").is_in(list(skip)))
-    b = borrowers.c
-    people = _frame(conn, select(b.borrower_id, b.jurisdiction, b.timezone, b.locale, b.flags,
-                                 b.opted_out_channels).where(b.erased_at.is_(None)),
-                    {"borrower_id": pl.String, "jurisdiction": pl.String,
-                     "timezone": pl.String, "locale": pl.String, "flags": pl.String,
-                     "opted_out": pl.String})
+    people = cache.table(conn, "borrowers", lambda: _people(conn))
     acc = pos.join(people, on="borrower_id")
     ids = acc["borrower_id"].to_list()
     cases = _case_flags(conn, ids, day)
@@ -106,19 +123,13 @@ def load_inputs(conn: Connection, day: date, *, min_dpd: int = -3,
             segment=pl.lit("standard"),
         )
     )
-    c = contacts.c
-    people_contacts = _frame(conn, select(c.borrower_id, c.contact_id, c.relation, c.source,
-                                          c.refused_contact), SCHEMAS["contacts"])
+    people_contacts = cache.table(conn, "contacts", lambda: _contacts(conn))
     consents = cache.consents(conn)
     o = outbox.c
     notices = _frame(conn, select(o.borrower_id, o.sent_at, o.notice_kind).where(
         o.notice_kind.is_not(None), o.state == "sent", o.audience == "borrower"),
         {"borrower_id": pl.String, "at": UTC_TS, "kind": pl.String})
-    p = planned_attempts.c
-    done = _frame(conn, select(p.borrower_id, p.step_id, p.contact_id, p.business_date,
-                               p.allowed).where(p.business_date < day,
-                                                p.business_date >= day - timedelta(DONE_DAYS)),
-                  SCHEMAS["done"])
+    done = cache.done(conn, day, DONE_DAYS)
     inputs = PlanInputs(acc, people_contacts, consents, history, notices, done).checked()
     return inputs, acc.select("borrower_id", "next_amount")
 

@@ -22,11 +22,11 @@ from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
-from faircollect.vocabulary import HOLD_FLAGS
-from faircollect.strategy.experiments import CHALLENGER, CHAMPION, bucket_of
+from faircollect.strategy.experiments import CHALLENGER, CHAMPION, buckets
 from faircollect.strategy.inputs import PlanInputs
 from faircollect.strategy.library import PlaybookSet
 from faircollect.strategy.steps import notice_frame, stage_frame, step_frame
+from faircollect.vocabulary import HOLD_FLAGS
 
 UNREACHABLE_DAYS = 3  # HOUSE-BORROWER-FIRST: contact persons only after this long
 NOTICE_PREFIX = "notice-"
@@ -61,24 +61,24 @@ def assign_playbooks(accounts: pl.DataFrame, books: PlaybookSet) -> pl.DataFrame
         challengers = books.challengers(champ_id)
         if not challengers:
             continue
-        mask = out["playbook_id"] == champ_id
-        ids = out.filter(mask)["borrower_id"].to_list()
-        chosen = [champ_id] * len(ids)
+        idx = pl.arg_where(out["playbook_id"] == champ_id, eager=True)
+        ids = out["borrower_id"].gather(idx)
+        chosen: pl.Expr = pl.lit(champ_id)
+        frame = pl.DataFrame({"i": idx})
         # Challengers take consecutive slices of [0, 1): each keeps its share exactly.
         low = 0.0
-        for ch in challengers:
+        for k, ch in enumerate(challengers):
             assert ch.experiment is not None  # challengers() only returns experiments
             high = low + ch.experiment.share
-            for i, b in enumerate(ids):
-                if low <= bucket_of(ch.experiment.name, b) < high:
-                    chosen[i] = ch.id
+            frame = frame.with_columns(buckets(ch.experiment.name, ids).alias(f"b{k}"))
+            chosen = pl.when(pl.col(f"b{k}").is_between(low, high, closed="left")).then(
+                pl.lit(ch.id)).otherwise(chosen)
             low = high
-        idx = pl.arg_where(mask, eager=True)
-        out = out.with_columns(
-            playbook_id=out["playbook_id"].scatter(idx, pl.Series(chosen, dtype=pl.String)),
-            arm=out["arm"].scatter(idx, pl.Series(
-                [CHAMPION if c == champ_id else CHALLENGER for c in chosen], dtype=pl.String)),
-        )
+        picked = frame.select(chosen.alias("p"))["p"]
+        arm = pl.Series(picked == champ_id).replace_strict(
+            {True: CHAMPION, False: CHALLENGER}, return_dtype=pl.String)
+        out = out.with_columns(playbook_id=out["playbook_id"].scatter(idx, picked),
+                               arm=out["arm"].scatter(idx, arm))
     return out
 
 

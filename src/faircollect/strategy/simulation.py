@@ -2,9 +2,11 @@
 
 Deterministic: every draw is a keyed hash of (seed, date, borrower, what), so the same seed
 gives the same month whatever the batch order. Each borrower has a fixed propensity (from the
-same hash) to answer and to pay. Responses are written through the real services: call
-outcomes and refusals into contact history, promises and disputes as case commands, payments
-as payments rows, so the next day's ledger, case state and plan see them.
+same hash) to answer and to pay. Promises, disputes and complaints go through the case
+commands; call outcomes, refusals and call-backs are contact-history rows (as
+`dispatch.history.record_outcome` writes them) and payments are `payments` rows, both
+written in bulk under the day's one `simulation.day` audit entry, so the next day's ledger,
+case state and plan see them. Messages go out through dispatch's bulk `dispatch_due`.
 """
 
 from __future__ import annotations
@@ -22,14 +24,13 @@ from faircollect.cases.complaints import open_complaint
 from faircollect.cases.disputes import open_dispute
 from faircollect.cases.promises import promise_to_pay
 from faircollect.dispatch.channels import open_channel
-from faircollect.dispatch.history import add_attempt, record_outcome
 from faircollect.dispatch.worker import dispatch_due
 from faircollect.ledger.money import minor_units
 from faircollect.ledger.snapshot import snapshot
 from faircollect.store.bulk import insert_rows
 from faircollect.store.tables.cases import promises
 from faircollect.store.tables.cycle import planned_attempts
-from faircollect.store.tables.dispatch import outbox
+from faircollect.store.tables.dispatch import contact_history, outbox
 from faircollect.store.tables.foundation import payments
 from faircollect.store.unit_of_work import Store
 from faircollect.strategy.cache import InputCache
@@ -83,16 +84,29 @@ def dispatch_day(app: App, day: date, clock: SimClock) -> int:
         channel.close()
 
 
-def _pay(uow_conn: Any, loan_id: str, day: date, amount: int, now: datetime,
-         paid: list[tuple[str, date, int]]) -> None:
+def _payment(loan_id: str, day: date, amount: int, now: datetime) -> dict[str, Any]:
     pid = "sim-" + hashlib.sha256(f"{loan_id}:{day}:{amount}".encode()).hexdigest()[:24]
-    if uow_conn.execute(select(payments.c.payment_id).where(
-            payments.c.payment_id == pid)).first():
-        return
-    insert_rows(uow_conn, payments, [{
-        "payment_id": pid, "loan_id": loan_id, "paid_on": day, "amount_minor": amount,
-        "row_digest": hashlib.sha256(pid.encode()).hexdigest(), "created_at": now}])
-    paid.append((loan_id, day, amount))
+    return {"payment_id": pid, "loan_id": loan_id, "paid_on": day, "amount_minor": amount,
+            "row_digest": hashlib.sha256(pid.encode()).hexdigest(), "created_at": now}
+
+
+def _write_payments(conn: Any, rows: dict[str, dict[str, Any]]) -> list[tuple[str, date, int]]:
+    """Insert the payments not already stored (ids are keyed hashes); returns those written."""
+    ids = list(rows)
+    known: set[str] = set()
+    for i in range(0, len(ids), 900):
+        known.update(r[0] for r in conn.execute(select(payments.c.payment_id).where(
+            payments.c.payment_id.in_(ids[i:i + 900]))))
+    new = [r for pid, r in rows.items() if pid not in known]
+    insert_rows(conn, payments, new)
+    return [(r["loan_id"], r["paid_on"], r["amount_minor"]) for r in new]
+
+
+def _outcome(m: Any, outcome: str, at: datetime) -> dict[str, Any]:
+    """A contact-history row for a later outcome of a sent message (as `record_outcome`)."""
+    return {"borrower_id": m.borrower_id, "contact_id": m.contact_id, "channel": m.channel,
+            "audience": m.audience, "at": at, "outcome": outcome,
+            "message_id": m.message_id, "source": "callback"}
 
 
 def _snapshot(conn: Any, day: date, cache: InputCache) -> pl.DataFrame:
@@ -107,7 +121,6 @@ def respond(app: App, day: date, seed: int, clock: SimClock,
     cache = cache or InputCache()
     end = datetime.combine(day, time(23, 59), tzinfo=UTC)
     clock.at = end
-    paid: list[tuple[str, date, int]] = []
     with app.store.read() as conn:
         sent = conn.execute(
             select(outbox.c.message_id, outbox.c.borrower_id, outbox.c.channel,
@@ -124,24 +137,32 @@ def respond(app: App, day: date, seed: int, clock: SimClock,
         if borrower not in worst or overdue > worst[borrower][1]:
             worst[borrower] = (loan_id, int(overdue), cur)
     n = {"connected": 0, "promises": 0, "payments": 0, "disputes": 0, "complaints": 0}
+    history: list[dict[str, Any]] = []
+    paying: dict[str, dict[str, Any]] = {}
+
+    def pay(loan_id: str, amount: int) -> None:
+        row = _payment(loan_id, day, amount, end)
+        paying.setdefault(row["payment_id"], row)
+
     with app.store.transaction(ACTOR) as uow:
         for m in sent:
             b = m.borrower_id
             answers = draw(seed, "answers", b)  # this borrower's propensity to pick up
             if m.audience != "borrower":
                 if draw(seed, day, m.message_id, "refuse") < 0.1:
-                    record_outcome(uow, m.message_id, "refused", m.sent_at)
+                    history.append(_outcome(m, "refused", m.sent_at))
                 elif draw(seed, day, m.message_id, "relay") < 0.5:
                     # The contact passed the message on: the borrower called back.
-                    add_attempt(uow.conn, borrower_id=b, contact_id=None, channel="call",
-                                audience="borrower", at=m.sent_at + timedelta(hours=2),
-                                outcome="connected", source="callback")
+                    history.append({"borrower_id": b, "contact_id": None, "channel": "call",
+                                    "audience": "borrower", "message_id": None,
+                                    "at": m.sent_at + timedelta(hours=2),
+                                    "outcome": "connected", "source": "callback"})
                 continue
             reached = m.channel != "call"
             if m.channel == "call":
                 reached = draw(seed, day, m.message_id, "pick") < answers
-                record_outcome(uow, m.message_id, "connected" if reached else "no_answer",
-                               m.sent_at)
+                history.append(_outcome(m, "connected" if reached else "no_answer",
+                                        m.sent_at))
                 n["connected"] += reached
             if not reached or b not in worst:
                 continue
@@ -156,7 +177,7 @@ def respond(app: App, day: date, seed: int, clock: SimClock,
                                category="contact_frequency", received_at=end, now=end)
                 n["complaints"] += 1
             elif u < 0.006 + 0.25 * pays:
-                _pay(uow.conn, loan_id, day, overdue, end, paid)
+                pay(loan_id, overdue)
                 n["payments"] += 1
             elif u < 0.006 + 0.45 * pays:
                 places = minor_units(cur)
@@ -167,8 +188,12 @@ def respond(app: App, day: date, seed: int, clock: SimClock,
                 n["promises"] += 1
         for p in due:
             if draw(seed, day, p.promise_id, "keep") < 0.7:
-                _pay(uow.conn, p.loan_id, day, int(p.amount_minor), end, paid)
+                pay(p.loan_id, int(p.amount_minor))
                 n["payments"] += 1
-        uow.audit("simulation.day", f"cycle:{day.isoformat()}", {"sent": len(sent), **n})
+        # Outcomes and payments in bulk, under the day's one audit entry (its counts).
+        insert_rows(uow.conn, contact_history, history)
+        paid = _write_payments(uow.conn, paying)
+        uow.audit("simulation.day", f"cycle:{day.isoformat()}",
+                  {"sent": len(sent), "outcomes": len(history), **n})
     cache.note_payments(paid)  # committed: the next day's ledger includes them
     return DayOutcome(day, len(sent), **n)
