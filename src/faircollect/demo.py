@@ -1,8 +1,11 @@
 """The demo: a short script over the public services, run by `faircollect demo`.
 
-Generate a synthetic portfolio, import it (encrypted, audited), compute the delinquency
-snapshot and roll rates, and write an HTML report into FAIRCOLLECT_HOME. Later capabilities
-add their step here, each through the same services a lender would call.
+Generate a synthetic portfolio dated a month before the business date, import it
+(encrypted, audited), approve the starter templates (maker-checker), run the daily cycle
+over the month with simulated borrower responses, compute delinquency and roll rates across
+the month, write the portfolio and compliance reports into FAIRCOLLECT_HOME, and end with a
+signed checkpoint and a full verification of the audit log. Each step goes through the same
+services a lender would call.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from faircollect.audit.integrity import Report as AuditReport
+from faircollect.audit.service import AuditService
 from faircollect.bootstrap import App
 from faircollect.content.registry import TemplateRegistry
 from faircollect.content.starter import starter_templates
@@ -36,10 +41,11 @@ class DemoResult:
     summary: PortfolioSummary
     report_path: Path
     compliance_path: Path | None = None
+    audit: AuditReport | None = None
+    checkpoint_path: Path | None = None
 
 
-def approve_starter_library(app: App, *, author: Actor = AUTHOR,
-                            reviewer: Actor = REVIEWER) -> int:
+def approve_starter_library(app: App, *, author: Actor = AUTHOR, reviewer: Actor = REVIEWER) -> int:
     """Add the starter templates as `author`, submit them, approve them as `reviewer`.
 
     Maker-checker through the registry service (every step audited). Templates already
@@ -59,35 +65,57 @@ def approve_starter_library(app: App, *, author: Actor = AUTHOR,
 
 
 def run_demo(
-    app: App, *, borrowers: int, seed: int, as_of: date, actor: str = "demo", say: Say = print,
+    app: App,
+    *,
+    borrowers: int,
+    seed: int,
+    as_of: date,
+    actor: str = "demo",
+    say: Say = print,
     simulate_days: int = SIMULATED_DAYS,
 ) -> DemoResult:
-    """Run the demo end to end on `app`'s store; returns what each step produced."""
+    """Run the demo end to end on `app`'s store; returns what each step produced.
+
+    `as_of` is the business date the demo ends on; the portfolio is dated `simulate_days`
+    earlier, so every simulated day lies in the past.
+    """
     folder = app.settings.home / "demo-portfolio"
-    say(f"generating {borrowers:,} synthetic borrowers as of {as_of} …")
-    generated = generate_portfolio(folder, borrowers=borrowers, seed=seed, as_of=as_of)
+    start = as_of - timedelta(days=simulate_days)
+    say(f"generating {borrowers:,} synthetic borrowers as of {start} …")
+    generated = generate_portfolio(folder, borrowers=borrowers, seed=seed, as_of=start)
     say("importing the portfolio (field-level encryption, one transaction, audited) …")
     imported = import_portfolio(app, folder, actor=actor)
-    previous = add_months(as_of, -1) if as_of.day <= 28 else as_of - timedelta(days=30)
+    compliance = None
+    if simulate_days > 0:
+        from faircollect.cycle import run_range
+        from faircollect.reports.compliance import build_report, write_report
+
+        first = start + timedelta(days=1)
+        say(
+            "loading the starter templates into the registry (author) and approving them "
+            "(compliance officer) …"
+        )
+        approve_starter_library(app)
+        say(f"simulating {simulate_days} days of the daily cycle ({first} to {as_of}) …")
+        run_range(app, first, as_of, simulate=True, seed=seed, actor=actor)
+        with app.store.read() as conn:
+            report = build_report(conn, first, as_of)
+        compliance = write_report(report, app.settings.home / "compliance.html")
+        say(f"compliance report: {compliance}")
+    previous = (
+        start
+        if simulate_days > 0
+        else (add_months(as_of, -1) if as_of.day <= 28 else as_of - timedelta(days=30))
+    )
     say("computing the delinquency snapshot and roll rates …")
     with app.store.read() as conn:
         now = portfolio_snapshot(conn, as_of)
         before = portfolio_snapshot(conn, previous)
     summary = summarise(now, before, as_of, previous)
     path = write_html(summary, app.settings.home / "report.html")
-    compliance = None
-    if simulate_days > 0:
-        from faircollect.cycle import run_range
-        from faircollect.reports.compliance import build_report, write_report
-
-        first, last = as_of + timedelta(days=1), as_of + timedelta(days=simulate_days)
-        say("loading the starter templates into the registry (author) and approving them "
-            "(compliance officer) …")
-        approve_starter_library(app)
-        say(f"simulating {simulate_days} days of the daily cycle ({first} to {last}) …")
-        run_range(app, first, last, simulate=True, seed=seed, actor=actor)
-        with app.store.read() as conn:
-            report = build_report(conn, first, last)
-        compliance = write_report(report, app.settings.home / "compliance.html")
-        say(f"compliance report: {compliance}")
-    return DemoResult(generated, imported, summary, path, compliance)
+    say("signing a checkpoint and verifying the whole audit log …")
+    audit = AuditService(app.store, app.keys.signing_key("audit"))
+    checkpoint = app.settings.home / "audit.checkpoint"
+    checkpoint.write_text(audit.checkpoint(), encoding="utf-8")
+    verified = audit.verify(kept=checkpoint.read_text(encoding="utf-8"))
+    return DemoResult(generated, imported, summary, path, compliance, verified, checkpoint)

@@ -25,12 +25,17 @@ def demo_command(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Business date (ISO); default today.")
     ] = None,
+    days: Annotated[
+        int, typer.Option(help="Days of the daily cycle to simulate before --as-of (0: none).")
+    ] = 30,
 ) -> None:
-    """Generate a portfolio, import it, compute delinquency and roll rates, write a report."""
+    """Import a synthetic portfolio, run a simulated month, report, verify the audit log."""
     from faircollect.demo import run_demo
 
     if borrowers < 1:
         raise InputError("--borrowers must be at least 1", field="borrowers")
+    if not 0 <= days <= 366:
+        raise InputError("--days must be between 0 and 366", field="days")
     day = _parse_day(as_of, "--as-of") if as_of else datetime.now(UTC).date()
     console = Console()
     fc = app_for(ctx)
@@ -42,6 +47,7 @@ def demo_command(
         as_of=day,
         actor=fc.actor,
         say=lambda text: console.print(f"[dim]{text}[/]"),
+        simulate_days=days,
     )
     s = result.summary
     table = Table(title=f"Delinquency as of {s.as_of} ({s.loans:,} open loans)")
@@ -66,4 +72,16 @@ def demo_command(
         roll.add_row(name, *["—" if v is None else f"{100 * v:.1f} %" for v in row])
     console.print(roll)
     seconds = (datetime.now(UTC) - started).total_seconds()
-    console.print(f"report: {result.report_path}\nfinished in {seconds:.1f} s")
+    console.print(f"portfolio report: {result.report_path}")
+    if result.compliance_path is not None:
+        console.print(f"compliance report: {result.compliance_path}")
+    audit = result.audit
+    if audit is not None:
+        state = "verified" if audit.ok else f"FAILED at entry {audit.first_bad}"
+        console.print(
+            f"audit log: {audit.size:,} entries, root {audit.root.hex()[:16]}…, {state}; "
+            f"checkpoint: {result.checkpoint_path}"
+        )
+    console.print(f"finished in {seconds:.1f} s")
+    if audit is not None and not audit.ok:
+        raise typer.Exit(1)

@@ -61,6 +61,11 @@ class InputCache:
     _done: pl.DataFrame | None = None
     _done_span: tuple[date, date] | None = None  # [from, until) of business dates held
 
+    @property
+    def installments(self) -> pl.DataFrame | None:
+        """The installments last loaded by `ledger` (None before the first load)."""
+        return self._installments
+
     def ledger(self, conn: Connection) -> tuple[pl.DataFrame, pl.DataFrame]:
         """(installments, payments) as `portfolio.snapshot` loads them."""
         count = int(conn.execute(select(func.count()).select_from(installments)).scalar_one())

@@ -55,7 +55,8 @@ def build_batch(rows: pl.DataFrame, inputs: PlanInputs, books: PlaybookSet,
     req = rows.join(tpl, on="template_id", how="left", maintain_order="left").with_columns(
         # A notice's decision sees the words it will carry about the next round.
         template_body=pl.when(pl.col("next_step").is_not_null())
-        .then(pl.col("body").str.replace_all("{next_step}", pl.col("next_step"), literal=True))
+        .then(pl.col("body").str.replace_all("{next_step}", pl.col("next_step").fill_null(""),
+                                             literal=True))
         .otherwise(pl.col("body")),
     ).join(inputs.accounts.select("borrower_id", "unreachable_since", "flags", "opted_out"),
            on="borrower_id", how="left", maintain_order="left")
