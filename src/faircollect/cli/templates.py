@@ -103,18 +103,42 @@ def add_command(
         channel=channel, jurisdiction=jurisdiction)))
 
 
-def submit_command(ctx: typer.Context, template_id: str,
-                   version: Annotated[int | None, _VERSION] = None) -> None:
-    """Send a draft for review (refused while the linter finds anything)."""
-    registry, actor = _registry(ctx)
-    _print(registry.submit(actor, template_id, version))
+_ALL = typer.Option("--all", help="Every version in the state this command acts on.")
 
 
-def approve_command(ctx: typer.Context, template_id: str,
-                    version: Annotated[int | None, _VERSION] = None) -> None:
-    """Approve a version in review (compliance role; not its author)."""
+def _targets(template_id: str | None, every: bool) -> None:
+    if (template_id is None) == (not every):
+        raise InputError("name one TEMPLATE_ID, or give --all", field="template_id")
+
+
+def submit_command(ctx: typer.Context, template_id: Annotated[str | None, typer.Argument()] = None,
+                   version: Annotated[int | None, _VERSION] = None,
+                   every: Annotated[bool, _ALL] = False) -> None:
+    """Send a draft (or with --all, every draft) for review; refused while lint finds anything."""
+    from faircollect.content.template import State
+
+    _targets(template_id, every)
     registry, actor = _registry(ctx)
-    _print(registry.approve(actor, template_id, version))
+    if template_id is not None:
+        _print(registry.submit(actor, template_id, version))
+        return
+    for t in registry.list(State.DRAFT):
+        _print(registry.submit(actor, t.template_id, t.version))
+
+
+def approve_command(ctx: typer.Context, template_id: Annotated[str | None, typer.Argument()] = None,
+                    version: Annotated[int | None, _VERSION] = None,
+                    every: Annotated[bool, _ALL] = False) -> None:
+    """Approve a version in review (or with --all, every one): compliance role, not the author."""
+    from faircollect.content.template import State
+
+    _targets(template_id, every)
+    registry, actor = _registry(ctx)
+    if template_id is not None:
+        _print(registry.approve(actor, template_id, version))
+        return
+    for t in registry.list(State.IN_REVIEW):
+        _print(registry.approve(actor, t.template_id, t.version))
 
 
 def send_back_command(ctx: typer.Context, template_id: str,
