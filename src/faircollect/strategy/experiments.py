@@ -85,7 +85,8 @@ def compare_arms(accounts: pl.DataFrame) -> pl.DataFrame:
     """Per experiment and arm: accounts, recovery, roll rates, complaints and contacts.
 
     `accounts` has one row per account in an experiment: experiment, arm, overdue_start
-    (minor units owed at the start), recovered (minor units paid during the period),
+    (minor units owed at the start), recovered (minor units paid during the period; recovery
+    counts at most the amount overdue at the start),
     delinquent_start (bool), rolled_forward (a worse bucket at the end), cured (current at the
     end), complaints (count), contacts (messages sent). Money is compared as shares, so arms
     with different currencies are never added together within one share.
@@ -94,7 +95,9 @@ def compare_arms(accounts: pl.DataFrame) -> pl.DataFrame:
         accounts.group_by("experiment", "arm")
         .agg(
             accounts=pl.len(),
-            recovery_rate=pl.col("recovered").sum()
+            # Arrears recovered: what was paid toward the amount overdue at the start (payments
+            # of installments falling due later are not recovery).
+            recovery_rate=pl.min_horizontal("recovered", "overdue_start").sum()
             / pl.col("overdue_start").sum().clip(lower_bound=1),
             roll_forward_rate=pl.col("rolled_forward").filter(pl.col("delinquent_start")).mean(),
             cure_rate=pl.col("cured").filter(pl.col("delinquent_start")).mean(),

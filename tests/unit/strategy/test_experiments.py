@@ -29,3 +29,29 @@ def test_vectorised_equals_scalar(ids: list[str], name: str) -> None:
     name = name.replace("\x00", "")
     assert buckets(name, pl.Series(ids, dtype=pl.String)).to_list() == [
         bucket_of(name, i) for i in ids]
+
+
+def test_arm_comparison_counts_recovery_of_arrears_only() -> None:
+    import polars as pl
+
+    from faircollect.strategy.experiments import compare_arms
+
+    accounts = pl.DataFrame({
+        "experiment": ["x"] * 4,
+        "arm": ["champion", "champion", "challenger", "challenger"],
+        "overdue_start": [1000, 0, 1000, 1000],
+        # The first account also paid an installment that fell due later: not recovery.
+        "recovered": [1500, 700, 500, 0],
+        "delinquent_start": [True, False, True, True],
+        "rolled_forward": [False, False, False, True],
+        "cured": [True, False, False, False],
+        "complaints": [0, 0, 1, 0],
+        "contacts": [2, 1, 3, 5],
+    })
+    out = {r["arm"]: r for r in compare_arms(accounts).iter_rows(named=True)}
+    assert out["champion"]["recovery_rate"] == 1.0
+    assert out["challenger"]["recovery_rate"] == 0.25
+    assert out["challenger"]["roll_forward_rate"] == 0.5
+    assert out["champion"]["cure_rate"] == 1.0
+    assert out["challenger"]["complaints_per_1000"] == 500
+    assert out["challenger"]["contacts_per_account"] == 4
