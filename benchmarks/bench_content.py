@@ -94,22 +94,23 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             "ratio": one_raw / peer, "target": "(reported)", "met": True,
         },
         {
+            # The target is held against distinct texts: repeated templates hit the cache.
             "figure": f"template lints, uncached, 2 worker processes ({2 * n:,} lints)",
             "ours": two_raw, "unit": "lints/s",
             "peer": "bare re.search of the lexicon union, 1 core", "peer_value": peer,
-            "ratio": two_raw / peer, "target": "(reported)", "met": True,
+            "ratio": two_raw / peer, "target": f">= {TARGET:,.0f}/s", "met": two_raw >= TARGET,
         },
         {
-            "figure": f"template lints, 1 core ({n:,} lints of {len(msgs)} zh-CN/en templates)",
+            "figure": f"template lints, cached, 1 core ({n:,} lints of {len(msgs)} zh-CN/en templates)",
             "ours": one, "unit": "lints/s",
             "peer": "bare re.search of the lexicon union, no normalisation", "peer_value": peer,
             "ratio": one / peer, "target": "(reported)", "met": True,
         },
         {
-            "figure": f"template lints, 2 worker processes ({2 * n:,} lints)",
+            "figure": f"template lints, cached, 2 worker processes ({2 * n:,} lints)",
             "ours": two, "unit": "lints/s",
             "peer": "bare re.search of the lexicon union, 1 core", "peer_value": peer,
-            "ratio": two / peer, "target": f">= {TARGET:,.0f}/s", "met": two >= TARGET,
+            "ratio": two / peer, "target": "(reported)", "met": True,
         },
     ]
 
