@@ -15,6 +15,34 @@ def local_instant(day: date, seconds: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
 
 
+def _sod(t: datetime, tz: ZoneInfo) -> int:
+    loc = t.astimezone(tz)
+    return loc.hour * 3600 + loc.minute * 60 + loc.second
+
+
+def _first_at_or_after(day: date, seconds: int, tz: ZoneInfo) -> datetime:
+    """The first instant of local `day` at which the clock shows `seconds` or later.
+
+    Normally that is `local_instant`; when `seconds` falls in a DST gap (02:30 on the spring-
+    forward day in New York) the clock never shows it, and the first instant at or after it is
+    the transition itself (03:00 EDT), found by bisection between the two readings of the time.
+    """
+    t = local_instant(day, seconds, tz)
+    if _sod(t, tz) == seconds:
+        return t
+    clock = time(seconds // 3600, (seconds // 60) % 60, seconds % 60)
+    other = datetime.combine(day, clock, tzinfo=tz).replace(fold=1).astimezone(UTC)
+    lo, hi = min(t, other), max(t, other)  # lo shows a time before the gap, hi one after it
+    after = hi.astimezone(tz).utcoffset()
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(tz).utcoffset() == after:
+            hi = mid
+        else:
+            lo = mid
+    return hi.replace(microsecond=0)
+
+
 class Context:
     """A request seen at instant `at`; local values come from the borrower's IANA zone."""
 
@@ -45,7 +73,7 @@ class Context:
     def next_clock(self, seconds: int) -> datetime:
         """The next instant, after now, at which the local clock shows `seconds`."""
         day = self.local.date() if self.sod < seconds else self.local.date() + timedelta(days=1)
-        return local_instant(day, seconds, self.tz)
+        return _first_at_or_after(day, seconds, self.tz)
 
     @property
     def contact(self) -> Contact | None:

@@ -22,7 +22,7 @@ def read_requests(text: str, source: str) -> list[DecisionRequest]:
     except orjson.JSONDecodeError:
         whole = None
     if isinstance(whole, dict):
-        return [parse_request(whole, where=f"{source}:1")]
+        return [_with_pack(parse_request(whole, where=f"{source}:1"), f"{source}:1", 1)]
     out = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -31,8 +31,22 @@ def read_requests(text: str, source: str) -> list[DecisionRequest]:
             data = orjson.loads(line)
         except orjson.JSONDecodeError:
             raise InputError(f"{source}:{number}: not valid JSON", line=number) from None
-        out.append(parse_request(data, where=f"{source}:{number}"))
+        where = f"{source}:{number}"
+        out.append(_with_pack(parse_request(data, where=where), where, number))
     return out
+
+
+def _with_pack(request: DecisionRequest, where: str, line: int) -> DecisionRequest:
+    """`request` once its jurisdiction names a known pack; else an InputError naming the line.
+
+    Checked while reading, so a bad jurisdiction on any line fails the whole input before a
+    single decision is printed (decision-api.md: malformed input names the line and field).
+    """
+    try:
+        resolve_pack(request.jurisdiction)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}", field="jurisdiction", line=line) from None
+    return request
 
 
 def decide_many(requests: list[DecisionRequest]) -> list[dict[str, Any]]:
