@@ -5,9 +5,6 @@ each is checked with the conformance checker's logic (allowed, expected categori
 the returned ones, no categories when allowed, `next_allowed_at` equal as an instant when
 expected), plus one stricter check: a case that expects `next_allowed_at: null` must get null.
 Case ids ending in `-ambiguous` mark a reading the contract leaves open; their `note` says which.
-
-`heldout_linter_gaps.jsonl` holds conduct cases the content linter (`faircollect.content`, not
-this part) does not flag yet; they are strict xfails so a linter fix shows up here.
 """
 
 from __future__ import annotations
@@ -23,7 +20,6 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "heldout_cases.jsonl"
-GAPS = HERE / "heldout_linter_gaps.jsonl"
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -84,13 +80,6 @@ def test_allowed_decisions_have_no_next_allowed_at_and_name_the_pack(tmp_path: P
         assert d["pack"].startswith(c["request"]["jurisdiction"][:2].lower()), c["id"]
         if d["allowed"]:
             assert d["violations"] == [] and d["next_allowed_at"] is None, c["id"]
-
-
-@pytest.mark.parametrize("case", load(GAPS), ids=lambda c: str(c["id"]))
-@pytest.mark.xfail(strict=True, reason="content linter misses this conduct; outside the policy part")
-def test_linter_gap_cases(case: dict[str, Any], tmp_path: Path) -> None:
-    (d,) = decisions([case], tmp_path)
-    assert mismatch(case, d) is None
 
 
 def _base() -> dict[str, Any]:
