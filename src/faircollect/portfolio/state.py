@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import Connection, select
@@ -67,23 +67,11 @@ def load_stored(conn: Connection) -> StoredPortfolio:
                 rec.withdrawn_at,
             )
         elif rec.kind == "renew":
-            s.consents[rec.consent_id] = ConsentState(
-                prev.borrower_id,
-                prev.purpose,
-                prev.contact_id,
-                prev.granted_at,
-                rec.expires_at,
-                prev.withdrawn_at,
-            )
+            s.consents[rec.consent_id] = replace(prev, expires_at=rec.expires_at)
         elif rec.kind == "withdraw":
-            s.consents[rec.consent_id] = ConsentState(
-                prev.borrower_id,
-                prev.purpose,
-                prev.contact_id,
-                prev.granted_at,
-                prev.expires_at,
-                rec.withdrawn_at,
-            )
+            s.consents[rec.consent_id] = replace(prev, withdrawn_at=rec.withdrawn_at)
+        # `expire` records (a review stopping a lapsed consent) change nothing an import
+        # compares against.
     ln = loans.c
     for lrow in conn.execute(
         select(ln.loan_id, ln.borrower_id, ln.row_digest, ln.currency, ln.disbursed_on)
