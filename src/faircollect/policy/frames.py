@@ -217,7 +217,9 @@ def _cap_keep(prm: p.CountedCap) -> pl.Expr:
     if c.outcomes is not None:
         keep = keep & among("out", c.outcomes, OUTCOMES)
     if prm.scope == "target":
-        keep = keep & (pl.col("aud") == pl.col("a_aud")) & (
-            (pl.col("a_aud") == _BORROWER)
-            | pl.col("contact_id").eq_missing(pl.col("a_contact_id")))
+        # One number is one person: the borrower, or the contact with this id whatever
+        # audience label an earlier attempt to them carried (kinds._counted).
+        to_borrower = pl.col("a_aud") == _BORROWER
+        keep = keep & ((pl.col("aud") == _BORROWER) == to_borrower) & (
+            to_borrower | pl.col("contact_id").eq_missing(pl.col("a_contact_id")))
     return keep

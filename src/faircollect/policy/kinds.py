@@ -70,7 +70,10 @@ def _counted(prm: p.CountedCap, ctx: Context) -> list[datetime]:
         if f.outcomes is not None and h.outcome not in f.outcomes:
             continue
         if prm.scope == "target" and (
-            h.audience != a.audience or (a.audience != "borrower" and h.contact_id != a.contact_id)
+            # One number is one person: the borrower, or the contact with this id whatever
+            # audience label an earlier attempt to them carried.
+            (h.audience == "borrower") != (a.audience == "borrower")
+            or (a.audience != "borrower" and h.contact_id != a.contact_id)
         ):
             continue
         out.append(h.at)
@@ -93,6 +96,10 @@ def counted_cap(prm: p.CountedCap, ctx: Context) -> Failure | None:
 
 def consent_required(prm: p.ConsentRequired, ctx: Context) -> Failure | None:
     cid, at = ctx.req.attempt.contact_id, ctx.at
+    if ctx.req.attempt.audience != "designated_contact" and (
+        ctx.contact is None or ctx.contact.source not in prm.sources
+    ):
+        return None  # not a designated person, whatever the attempt's audience label
     later: list[datetime] = []
     for c in ctx.req.consents:
         if c.purpose != prm.purpose or c.contact_id != cid:

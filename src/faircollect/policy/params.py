@@ -64,7 +64,8 @@ class CountedCap(_Params):
 
     `window: local_day` counts since the borrower's local midnight; `rolling` counts the last
     `window_hours`. With an outcome filter this is the 'after a conversation' rule; with
-    `scope: target` it counts per number (the same audience and contact as this attempt).
+    `scope: target` it counts per number (the borrower, or the same contact person whatever
+    audience label the earlier attempt carried).
     """
 
     limit: int = Field(ge=1)
@@ -81,7 +82,15 @@ class CountedCap(_Params):
 
 
 class ConsentRequired(_Params):
+    """A contact person needs a valid consent with `purpose` for them.
+
+    Covers every `designated_contact` attempt, and any other contact-person attempt whose
+    contact came from one of `sources` (a borrower-designated person stays one when an attempt
+    labels them `third_party`).
+    """
+
     purpose: str = "contact_designated_contact"
+    sources: tuple[ContactSource, ...] = ("borrower_designated",)
 
 
 class ContactSourceRule(_Params):

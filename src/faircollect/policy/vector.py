@@ -84,7 +84,9 @@ def _consent_required(prm: p.ConsentRequired, f: Frames) -> pl.Expr:
         & (pl.col("expires_at").is_null() | (at < pl.col("expires_at")))
         & (pl.col("withdrawn_at").is_null() | (at < pl.col("withdrawn_at")))
     )
-    return ~pl.lit(f.mark(ok["row"]))
+    person = (pl.col("aud") == AUDIENCES.index("designated_contact")) | pl.lit(
+        f.contact["source"]).to_physical().is_in(code(prm.sources, SOURCES)).fill_null(False)
+    return person & ~pl.lit(f.mark(ok["row"]))
 
 
 def _contact_source(prm: p.ContactSourceRule, f: Frames) -> pl.Expr:

@@ -96,3 +96,31 @@ def test_cn_dial_cap_counts_attempts_per_number() -> None:
     for h in six:
         h["audience"], h["contact_id"] = "designated_contact", "c-1"
     assert run(cn(six)).allowed
+
+
+def test_cn_dial_cap_per_number_ignores_the_audience_label() -> None:
+    """One contact is one number: earlier calls to c-1 count whatever audience they carried."""
+    from policy_requests import contact_request
+
+    from faircollect.policy import parse_request, resolve_pack
+    from faircollect.policy.batch import batch_from_requests
+    from faircollect.policy.vector import decide_frame
+
+    six = [{"at": f"2026-05-11T{h:02d}:00:00+08:00", "channel": "call", "audience": aud,
+            "contact_id": cid, "outcome": "no_answer"}
+           for h, (aud, cid) in zip(range(8, 14), [("third_party", "c-1")] * 3
+                                    + [("designated_contact", "c-1")] * 3, strict=True)]
+    req = contact_request(jurisdiction="CN", at="2026-05-11T15:00:00+08:00",
+                          borrower__timezone="Asia/Shanghai", history=six)
+    d = run(req)
+    assert rules(d) == {"CN-DIAL-CAP"}
+    assert d.next_allowed_at == "2026-05-12T08:00:00+08:00"
+    # the borrower's own number is another one, and so is c-2
+    for h in six:
+        h["audience"], h["contact_id"] = "third_party", "c-2"
+    assert run(req).allowed
+    borrower = cn([{**h, "audience": "third_party", "contact_id": "c-1"} for h in six])
+    assert run(borrower).allowed
+    reqs = [parse_request(x) for x in (req, borrower)]
+    frame = decide_frame(batch_from_requests(reqs), resolve_pack("CN"))
+    assert frame["allowed"].to_list() == [True, True]

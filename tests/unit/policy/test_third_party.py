@@ -126,3 +126,29 @@ def test_us_location_inquiry_once_only() -> None:
     # CN has no once-only rule
     hist[0]["outcome"] = "connected"
     assert run(contact_request(history=hist)).allowed
+
+
+@pytest.mark.parametrize("j", ("US", "UK"))
+def test_designated_person_labelled_third_party_still_needs_consent(j: str) -> None:
+    from faircollect.policy import parse_request, resolve_pack
+    from faircollect.policy.batch import batch_from_requests
+    from faircollect.policy.vector import decide_frame
+
+    at = "2026-05-11T15:00:00Z"
+    bare = contact_request(jurisdiction=j, at=at, attempt__audience="third_party",
+                           borrower__timezone="Europe/London", consents=[])
+    d = run(bare)
+    assert rules(d) == {"HOUSE-CONSENT"} and d.next_allowed_at is None
+    ok = contact_request(jurisdiction=j, at=at, attempt__audience="third_party",
+                         borrower__timezone="Europe/London")
+    assert run(ok).allowed
+    public = contact_request(
+        jurisdiction=j, at=at, attempt__audience="third_party", consents=[],
+        borrower__timezone="Europe/London",
+        contacts=[{"id": "c-1", "relation": "neighbour", "source": "public_record",
+                   "refused_contact": False}])
+    assert run(public).allowed  # a public-record person is no designated contact
+    reqs = [parse_request(x) for x in (bare, ok, public)]
+    frame = decide_frame(batch_from_requests(reqs), resolve_pack(j))
+    assert frame["allowed"].to_list() == [False, True, True]
+    assert frame["rules"].to_list()[0] == ["HOUSE-CONSENT"]
