@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
 from faircollect.cli._context import settings
+from faircollect.cli._values import parse_day
 from faircollect.errors import InputError
 
 Actor = Annotated[str, typer.Option("--actor", help="Who records this (an operator id).")]
@@ -41,15 +42,6 @@ def _run(ctx: typer.Context, actor: str, command: Callable[[Any, Any, datetime],
     typer.echo(json.dumps(result, default=str, sort_keys=True))
 
 
-def _date(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise InputError(
-            f"{field}: {value!r} is not an ISO date (YYYY-MM-DD)", field=field
-        ) from exc
-
-
 def _instant(value: str, field: str) -> datetime:
     try:
         at = datetime.fromisoformat(value)
@@ -71,7 +63,7 @@ def promise(
     """Record a promise to pay."""
     from faircollect.cases.promises import promise_to_pay
 
-    due_on = _date(due, "due")
+    due_on = parse_day(due, "--due")
     _run(
         ctx,
         actor,
@@ -106,7 +98,7 @@ def plan(
     """Re-schedule a loan's arrears into a payment plan."""
     from faircollect.cases.plans import create_plan
 
-    first = _date(first_due, "first-due")
+    first = parse_day(first_due, "--first-due")
     _run(
         ctx,
         actor,
@@ -136,7 +128,7 @@ def hardship(
     """Pause collection for a borrower in hardship."""
     from faircollect.cases.hardship import pause_for_hardship
 
-    end = _date(until, "until")
+    end = parse_day(until, "--until")
     _run(
         ctx,
         actor,

@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from faircollect.cli._context import app_for, settings
-from faircollect.cli._privacy import parse_instant, read_text, write_json
+from faircollect.cli._privacy import read_text, write_json
+from faircollect.cli._values import parse_instant
 from faircollect.errors import InputError
 
 console = Console()

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from faircollect.cli._context import app_for
-from faircollect.cli.portfolio import _parse_day
+from faircollect.cli._values import parse_day
 from faircollect.errors import InputError
 
 
@@ -34,8 +34,8 @@ def cycle_command(
 
     if (day is None) == (start is None and end is None) or (start is None) != (end is None):
         raise InputError("give either --date D, or --from D --to D", field="date")
-    first = _parse_day(day or start or "", "--date" if day else "--from")
-    last = _parse_day(day or end or "", "--date" if day else "--to")
+    first = parse_day(day or start or "", "--date" if day else "--from")
+    last = parse_day(day or end or "", "--date" if day else "--to")
     fc = app_for(ctx)
     books = cycle_playbooks(fc.app, playbooks)  # templates: the registry's approved ones
     console = Console()

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from faircollect.cli._context import app_for
-from faircollect.cli.portfolio import _parse_day
+from faircollect.cli._values import parse_day
 from faircollect.errors import InputError
 
 
@@ -36,7 +36,7 @@ def demo_command(
         raise InputError("--borrowers must be at least 1", field="borrowers")
     if not 0 <= days <= 366:
         raise InputError("--days must be between 0 and 366", field="days")
-    day = _parse_day(as_of, "--as-of") if as_of else datetime.now(UTC).date()
+    day = parse_day(as_of, "--as-of") if as_of else datetime.now(UTC).date()
     console = Console()
     fc = app_for(ctx)
     started = datetime.now(UTC)

@@ -8,7 +8,6 @@ by the daily cycle through `faircollect.policy.records.record_decisions`.
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from faircollect.cli._values import parse_day
 from faircollect.errors import InputError
 from faircollect.policy import builtin_packs, resolve_pack
 from faircollect.policy.intake import decide_many, read_requests
@@ -75,14 +75,6 @@ def explain(
     raise InputError(f"no rule {rule!r} in {pack or 'any pack'}", field="rule")
 
 
-def _date(text: str, name: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"field {name}: {text!r} is not a date (YYYY-MM-DD)",
-                         field=name) from None
-
-
 def replay(
     ctx: typer.Context,
     pack: Annotated[str, typer.Option(help="The new pack: a .yaml file, a pack id or a "
@@ -100,7 +92,7 @@ def replay(
     from faircollect.policy.replay import pack_for
     from faircollect.policy.replay import replay as run_replay
 
-    start, end = _date(from_, "from"), _date(to, "to")
+    start, end = parse_day(from_, "--from"), parse_day(to, "--to")
     new = pack_for(pack)
     report = run_replay(app_for(ctx).app.store, new, start=start, end=end,
                         all_packs=all_packs, examples=examples)

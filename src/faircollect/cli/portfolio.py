@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from faircollect.cli._context import app_for
+from faircollect.cli._values import parse_day
 from faircollect.errors import InputError
 
 console = Console(stderr=True)
@@ -65,15 +65,6 @@ def generate_command(
 
     if borrowers < 1:
         raise InputError("--borrowers must be at least 1", field="borrowers")
-    day = _parse_day(as_of, "--as-of") if as_of else None
+    day = parse_day(as_of, "--as-of") if as_of else None
     counts = generate_portfolio(directory, borrowers=borrowers, seed=seed, as_of=day)
     Console().print(f"wrote {counts} to {directory}")
-
-
-def _parse_day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            f"{option}: {text!r} is not an ISO date (YYYY-MM-DD)", field=option
-        ) from None

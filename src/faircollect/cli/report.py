@@ -9,7 +9,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from faircollect.cli._context import app_for
-from faircollect.cli.portfolio import _parse_day
+from faircollect.cli._values import parse_day
 from faircollect.errors import InputError
 
 
@@ -31,8 +31,8 @@ def report_command(
     with fc.app.store.read() as conn:
         d = planned_attempts.c.business_date
         low, high = conn.execute(select(func.min(d), func.max(d))).one()
-        first = _parse_day(start, "--from") if start else low
-        last = _parse_day(end, "--to") if end else high
+        first = parse_day(start, "--from") if start else low
+        last = parse_day(end, "--to") if end else high
         if first is None or last is None:
             raise InputError("no cycle has run yet: run `faircollect cycle` first", field="from")
         if last < first:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from faircollect.cli._context import app_for
-from faircollect.cli._privacy import parse_day
+from faircollect.cli._values import parse_day
 
 console = Console()
 
