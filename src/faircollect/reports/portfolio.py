@@ -11,7 +11,7 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from faircollect.ledger.buckets import DEFAULT_BUCKETS
-from faircollect.ledger.money import minor_units
+from faircollect.ledger.money import Money
 from faircollect.ledger.roll_rates import roll_rates
 
 
@@ -33,10 +33,6 @@ class PortfolioSummary:
     roll_balances: dict[str, list[list[float | None]]]
     bucket_names: list[str]
     currencies: list[str]
-
-
-def _to_money(minor: int, currency: str) -> Decimal:
-    return Decimal(minor).scaleb(-minor_units(currency))
 
 
 def _matrix(long: pl.DataFrame, names: list[str], value: str) -> list[list[float | None]]:
@@ -66,7 +62,7 @@ def summarise(
         part = grouped.filter(pl.col("bucket") == name)
         n = int(part["n"].sum())
         bal = {
-            r["currency"]: _to_money(r["bal"], r["currency"]) for r in part.iter_rows(named=True)
+            r["currency"]: Money(r["bal"], r["currency"]).amount for r in part.iter_rows(named=True)
         }
         rows.append(BucketRow(name, n, n / total, bal))
     # Account shares pool every currency; balance shares are per currency (amounts of
