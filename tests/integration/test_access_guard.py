@@ -23,10 +23,10 @@ def guard(app):  # type: ignore[no-untyped-def]
 def _entries(app, action: str) -> list[tuple[str, str, dict]]:  # type: ignore[no-untyped-def,type-arg]
     with app.store.read() as conn:
         rows = conn.execute(select(audit_entries.c.actor, audit_entries.c.subject,
-                                   audit_entries.c.payload)
+                                   audit_entries.c.record)
                             .where(audit_entries.c.action == action)
                             .order_by(audit_entries.c.seq)).all()
-    return [(a, s, orjson.loads(p)) for a, s, p in rows]
+    return [(a, s, orjson.loads(r)["payload"]) for a, s, r in rows]
 
 
 def test_collector_sees_masked_values_of_assigned_case_and_each_read_is_audited(app, guard) -> None:  # type: ignore[no-untyped-def]

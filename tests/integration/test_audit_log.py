@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TypedDict
 
 import pytest
+from _audit_tamper import edit_record
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, create_engine, delete, func, select, update
 
@@ -45,17 +46,20 @@ def key() -> Ed25519PrivateKey:
 
 
 # The default scan, and scans in small chunks split over several processes (which read the
-# committed rows through connections of their own and hand their subtrees back).
+# committed rows through connections of their own and hand their subtrees back). On SQLite
+# files these read natively (sqlite_reader); "driver" scans read through the Python driver.
 class ScanOpts(TypedDict, total=False):
     workers: int
     chunk_level: int
+    native: bool
 
 
 SCANS: list[ScanOpts] = [{}, {"workers": 2, "chunk_level": 3}, {"workers": 2, "chunk_level": 5},
-                         {"workers": 3, "chunk_level": 2}]
+                         {"workers": 3, "chunk_level": 2},
+                         {"workers": 2, "chunk_level": 3, "native": False}]
 
 
-@pytest.fixture(params=SCANS, ids=["default", "2x8", "2x32", "3x4"])
+@pytest.fixture(params=SCANS, ids=["default", "2x8", "2x32", "3x4", "driver-2x8"])
 def opts(request: pytest.FixtureRequest) -> ScanOpts:
     chosen: ScanOpts = request.param
     return chosen
@@ -184,8 +188,30 @@ def _tamper_and_verify(engine: Engine, key: Ed25519PrivateKey, statement: object
 def test_an_edited_entry_is_found(
     engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts, seq: int
 ) -> None:
-    stmt = update(audit_entries).where(audit_entries.c.seq == seq).values(subject="loan:other")
+    stmt = edit_record(seq, '"subject":"', '"subject":"other-')
     assert _tamper_and_verify(engine, key, stmt, opts) == seq
+
+
+# 42 lies in the cached subtree of entries 32..47; 99 in no complete cached subtree, so only
+# the signed checkpoint shows the change (from 0, the last size still trusted).
+@pytest.mark.parametrize(("seq", "found"), [(0, 0), (42, 32), (99, 0)])
+def test_an_edit_with_a_recomputed_leaf_is_found_below_a_checkpoint(
+    engine: Engine, key: Ed25519PrivateKey, opts: ScanOpts, seq: int, found: int
+) -> None:
+    # The leaf matches the edited record; the subtrees above it no longer do.
+    c = audit_entries.c
+    _fill(engine, [40, 40, 20])
+    with engine.begin() as conn:
+        store_checkpoint(conn, key, now=NOW)
+        conn.execute(edit_record(seq, '"subject":"', '"subject":"other-'))
+        record = conn.execute(select(c.record).where(c.seq == seq)).scalar_one()
+        conn.execute(update(audit_entries).where(c.seq == seq).values(
+            leaf=merkle.leaf_hash(record.encode())))
+    with engine.connect() as conn:
+        report = verify_log(conn, key.public_key(), **opts)
+    assert report.first_bad == found
+    assert any(f"{found}.." in p.message or f"from {found} " in p.message
+               for p in report.problems), report.problems
 
 
 def test_an_edit_and_a_later_deletion_report_the_edit(
@@ -193,7 +219,7 @@ def test_an_edit_and_a_later_deletion_report_the_edit(
 ) -> None:
     _fill(engine, [100])
     with engine.begin() as conn:
-        conn.execute(update(audit_entries).where(audit_entries.c.seq == 41).values(at="x"))
+        conn.execute(edit_record(41, '"at":"', '"at":"x'))
         conn.execute(delete(audit_entries).where(audit_entries.c.seq == 43))
     with engine.connect() as conn:
         assert verify_log(conn, key.public_key(), **opts).first_bad == 41
@@ -215,9 +241,12 @@ def test_a_null_field_is_reported_not_raised(
         conn.exec_driver_sql("CREATE TABLE audit_copy AS SELECT * FROM audit_entries")
         conn.exec_driver_sql("DROP TABLE audit_entries")
         conn.exec_driver_sql("CREATE TABLE audit_entries AS SELECT * FROM audit_copy")
-        conn.exec_driver_sql("UPDATE audit_entries SET actor = NULL WHERE seq = 23")
+        conn.exec_driver_sql("UPDATE audit_entries SET record = NULL WHERE seq = 23")
     with engine.connect() as conn:
-        assert verify_log(conn, key.public_key(), **opts).first_bad == 23
+        report = verify_log(conn, key.public_key(), **opts)
+    assert report.first_bad == 23
+    # The copy's columns are plain ones now, free to disagree with the records.
+    assert any("no longer generated from the record" in p.message for p in report.problems)
 
 
 def test_swapped_entries_are_found(
@@ -281,7 +310,7 @@ def test_a_rewritten_leaf_hash_is_caught_by_the_subtree_cache(
         e = read_entries(conn, seq, seq + 1)[0]
         forged = e.__class__(e.seq, e.at, e.actor, e.action, "loan:x", e.payload_json, b"")
         conn.execute(update(audit_entries).where(audit_entries.c.seq == seq).values(
-            subject="loan:x", leaf=merkle.leaf_hash(forged.record())))
+            record=forged.record().decode(), leaf=merkle.leaf_hash(forged.record())))
         in_tx = verify_log(conn, key.public_key(), **opts)
     with engine.connect() as conn:
         report = verify_log(conn, key.public_key(), **opts)

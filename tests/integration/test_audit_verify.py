@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from _audit_tamper import edit_record
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine, create_engine, update
+from sqlalchemy import Engine, create_engine
 
 from faircollect.audit import integrity
 from faircollect.audit.checkpoint_store import store_checkpoint
@@ -99,7 +100,7 @@ def test_a_small_log_stays_in_one_process(
 def test_a_worker_reports_an_edit_in_its_range(engine: Engine) -> None:
     _fill(engine, 100)
     with engine.begin() as conn:
-        conn.execute(update(audit_entries).where(audit_entries.c.seq == 77).values(actor="x"))
+        conn.execute(edit_record(77, '"actor":"', '"actor":"x'))
     with engine.connect() as conn:
         report = verify_log(conn, Ed25519PrivateKey.generate().public_key(), workers=2,
                             chunk_level=4)

@@ -92,7 +92,7 @@ def test_record_decisions_writes_rows_and_one_audit_entry(store) -> None:  # typ
     assert len(audits) == 1
     entry = audits[0]
     assert entry["action"] == "policy.decided"
-    payload = orjson.loads(entry["payload"])
+    payload = orjson.loads(entry["record"])["payload"]
     assert payload["count"] == 3 and payload["pack"] == "us-2026.1"
     assert payload["allowed"] == 2 and payload["denied"] == 1
     assert payload["first"] == ids[0] and payload["last"] == ids[-1]

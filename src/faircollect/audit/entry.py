@@ -10,6 +10,7 @@ import orjson
 
 from faircollect.audit.canonical import canonical_payload, check_token, entry_bytes
 from faircollect.audit.merkle import leaf_hash
+from faircollect.errors import IntegrityError
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,28 @@ class LoggedEntry:
     subject: str
     payload_json: bytes
     leaf: bytes
+
+    @classmethod
+    def from_record(cls, seq: int, record: str | bytes, leaf: bytes) -> LoggedEntry:
+        """The entry stored as `record` at `seq`; IntegrityError if the record is damaged.
+
+        A record is damaged when it is not the canonical bytes of an entry at `seq`, even
+        if its leaf hash was changed to match: readers then point at `audit verify`.
+        """
+        raw = record.encode() if isinstance(record, str) else bytes(record)
+        try:
+            doc = orjson.loads(raw)
+            entry = cls(seq, doc["at"], doc["actor"], doc["action"], doc["subject"],
+                        orjson.dumps(doc["payload"], option=orjson.OPT_SORT_KEYS), leaf)
+            canonical = doc["seq"] == seq and entry.record() == raw
+        except (orjson.JSONDecodeError, orjson.JSONEncodeError, KeyError, TypeError,
+                AttributeError):
+            canonical = False
+        if not canonical:
+            raise IntegrityError(f"audit entry {seq} is damaged: its record is not the "
+                                 "canonical form of an entry; run `faircollect audit verify`",
+                                 seq=seq)
+        return entry
 
     def record(self) -> bytes:
         """The canonical bytes the leaf hash covers."""

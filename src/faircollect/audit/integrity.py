@@ -14,21 +14,24 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
 from faircollect.audit import checkpoint as cp
 from faircollect.audit.frontier import Frontier
 from faircollect.audit.log import Head, read_head
-from faircollect.audit.scan import Part, scan_part, scan_range
+from faircollect.audit.scan import Part, scan_part, scan_range, subtree_problem
+from faircollect.audit.sqlite_reader import database_file, native_reader
 from faircollect.errors import FairCollectError
 from faircollect.store.tables.audit import (
     NODE_LEVEL,
+    RECORD_FIELDS,
     audit_checkpoints,
     audit_entries,
     audit_nodes,
@@ -77,14 +80,15 @@ class _Scan:
 
 def verify_log(conn: Connection, key: Ed25519PublicKey, *, origin: str = cp.DEFAULT_ORIGIN,
                kept: str | None = None, workers: int | None = None,
-               chunk_level: int = CHUNK_LEVEL) -> Report:
+               chunk_level: int = CHUNK_LEVEL, native: bool = True) -> Report:
     """Verify the whole stored log; `kept` is a checkpoint note kept outside the database.
 
     `workers` processes share the scan (default: 2 for logs of PARALLEL_FROM entries or more
     when there are cores to spare, else 1). Extra processes read the committed rows through
     connections of their own, so they are used only when the caller has no transaction open
     and the database is a file or a server. `chunk_level` sets how many rows are read and
-    hashed at a time (tests make it small to exercise many chunks).
+    hashed at a time (tests make it small to exercise many chunks). `native=False` reads
+    SQLite through the Python driver even where the native reader could be used.
     """
     fresh = not conn.in_transaction()
     problems: list[Problem] = []
@@ -95,6 +99,7 @@ def verify_log(conn: Connection, key: Ed25519PublicKey, *, origin: str = cp.DEFA
             kept_head = cp.open_note(kept, key, origin)
         except FairCollectError as exc:
             problems.append(Problem(None, f"the given checkpoint: {exc.message}"))
+    _check_generated(conn, problems)
     head = read_head(conn)
     end = _stored_end(conn, problems)
     targets = {c.size for c in heads} | {head.size}
@@ -104,11 +109,16 @@ def verify_log(conn: Connection, key: Ed25519PublicKey, *, origin: str = cp.DEFA
         workers = _default_workers(conn, end)
     if not fresh or not _shareable(conn):
         workers = 1  # other processes would not see the caller's uncommitted work
+    # Reading an SQLite file natively is another connection too: committed rows only.
+    file = (database_file(conn) if native and fresh and native_reader() is not None
+            else None)
     scan = _Scan(Frontier(), {0: Frontier().root()} if 0 in targets else {}, problems)
-    parts = run_parts(conn, plan(end, workers, chunk_level), sorted(targets), chunk_level)
+    parts = run_parts(conn, plan(end, workers, chunk_level), sorted(targets), chunk_level,
+                      file)
     _combine(conn, scan, parts)
     count = scan.frontier.size
-    complete = not any(p.seq is not None for p in problems)
+    located = min((p.seq for p in problems if p.seq is not None), default=None)
+    complete = located is None
     if complete:
         _check_head(head, scan)
     prefixes = [(c, "stored checkpoint") for c in heads]
@@ -123,9 +133,11 @@ def verify_log(conn: Connection, key: Ed25519PublicKey, *, origin: str = cp.DEFA
             trusted = max((c.size for c in heads
                            if c.size < head_cp.size and scan.roots.get(c.size) == c.root),
                           default=0)
-            problems.append(Problem(trusted, f"the log no longer extends the {what} of size "
-                                             f"{head_cp.size}: an entry from {trusted} to "
-                                             f"{head_cp.size - 1} was changed"))
+            # A problem already pinned down inside this checkpoint explains it more closely.
+            seq = trusted if located is None or located >= head_cp.size else None
+            problems.append(Problem(seq, f"the log no longer extends the {what} of size "
+                                         f"{head_cp.size}: an entry from {trusted} to "
+                                         f"{head_cp.size - 1} was changed"))
     return Report(count, scan.frontier.root(), len(heads), tuple(problems))
 
 
@@ -145,6 +157,39 @@ def _checked_checkpoints(conn: Connection, key: Ed25519PublicKey, origin: str,
                                           "its signed note"))
         good.append(head)
     return good
+
+
+def _check_generated(conn: Connection, problems: list[Problem]) -> None:
+    """The queried columns must still be generated from the record, as the schema made them.
+
+    Otherwise someone could make `subject` or `action` say one thing while the verified
+    record says another, and every query by those columns would mislead.
+    """
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(text(
+            "SELECT column_name, is_generated, generation_expression "
+            "FROM information_schema.columns "
+            "WHERE table_name = 'audit_entries' AND table_schema = current_schema()"))
+        found = {name: _squeeze(expr or "") if generated == "ALWAYS" else None
+                 for name, generated, expr in rows}
+        expected = {name: _squeeze(f"record::jsonb->>'{name}'::text") for name in RECORD_FIELDS}
+    else:
+        sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'table' "
+                                "AND name = 'audit_entries'")).scalar_one_or_none() or ""
+        hidden = {r[1]: r[6] for r in conn.execute(text("PRAGMA table_xinfo(audit_entries)"))}
+        found = {name: name if hidden.get(name) in (2, 3) and re.search(
+            rf"\b{name}\s+VARCHAR\(\d+\)\s+GENERATED\s+ALWAYS\s+AS\s*"
+            rf"\(\s*json_extract\(record,\s*'\$\.{name}'\)\s*\)", sql) else None
+            for name in RECORD_FIELDS}
+        expected = {name: name for name in RECORD_FIELDS}
+    for name in RECORD_FIELDS:
+        if found.get(name) != expected[name]:
+            problems.append(Problem(None, f"column audit_entries.{name} is no longer generated "
+                                          "from the record: queries by it cannot be trusted"))
+
+
+def _squeeze(expr: str) -> str:
+    return re.sub(r"[\s()]", "", expr)
 
 
 def _stored_end(conn: Connection, problems: list[Problem]) -> int:
@@ -185,23 +230,26 @@ def plan(end: int, workers: int, chunk_level: int) -> list[tuple[int, int]]:
 
 
 def run_parts(conn: Connection, ranges: list[tuple[int, int]], targets: Sequence[int],
-              chunk_level: int) -> list[Part]:
-    """Scan the ranges, the first here and the rest each in a process of its own."""
+              chunk_level: int, file: str | None = None) -> list[Part]:
+    """Scan the ranges, the first here and the rest each in a process of its own.
+
+    `file`: the SQLite database to read natively (see `scan_range`), or None.
+    """
     def wanted(lo: int, hi: int) -> list[int]:
         return [t for t in targets if lo < t <= hi]
 
     if len(ranges) == 1:
         lo, hi = ranges[0]
-        return [scan_range(conn, lo, hi, wanted(lo, hi), chunk_level)]
+        return [scan_range(conn, lo, hi, wanted(lo, hi), chunk_level, file=file)]
     url = conn.engine.url.render_as_string(hide_password=False)
     # fork starts a worker in milliseconds; it is only safe while this process has one thread.
     method = "fork" if ("fork" in mp.get_all_start_methods()
                         and threading.active_count() == 1) else "spawn"
     with ProcessPoolExecutor(len(ranges) - 1, mp_context=mp.get_context(method)) as pool:
-        futures = [pool.submit(scan_part, url, lo, hi, wanted(lo, hi), chunk_level)
+        futures = [pool.submit(scan_part, url, lo, hi, wanted(lo, hi), chunk_level, file)
                    for lo, hi in ranges[1:]]
         lo, hi = ranges[0]
-        first = scan_range(conn, lo, hi, wanted(lo, hi), chunk_level)
+        first = scan_range(conn, lo, hi, wanted(lo, hi), chunk_level, file=file)
         return [first, *(f.result() for f in futures)]
 
 
@@ -247,9 +295,7 @@ def _check_nodes(conn: Connection, expected: dict[tuple[int, int], bytes]) -> Pr
         return None
     # A changed leaf spoils every subtree above it: the smallest bad one pins it best.
     level, idx = min(bad)
-    first = idx << level
-    return Problem(first, f"the cached hash of entries {first}..{((idx + 1) << level) - 1} "
-                          "does not match them")
+    return Problem(*subtree_problem(conn, level, idx))
 
 
 def _check_head(head: Head, scan: _Scan) -> None:

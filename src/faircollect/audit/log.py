@@ -25,6 +25,9 @@ from faircollect.errors import InputError
 from faircollect.store.tables.audit import NODE_LEVEL, audit_entries, audit_head, audit_nodes
 
 _sha256 = hashlib.sha256
+# What append writes; the other entry columns are generated from the record.
+_ENTRY_COLUMNS = ("seq", "record", "leaf")
+_NODE_COLUMNS = ("level", "idx", "hash")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +52,16 @@ def append_entries(
     head = _lock_head(conn)
     frontier = Frontier.from_bytes(head.size, head.frontier)
     first = head.size
-    leaves = [
-        _sha256(b"\x00" + entry_bytes(seq, at, e.actor, e.action, e.subject, e.canonical)).digest()
-        for seq, e in enumerate(entries, first)
-    ]
+    records = [entry_bytes(seq, at, e.actor, e.action, e.subject, e.canonical)
+               for seq, e in enumerate(entries, first)]
+    leaves = [_sha256(b"\x00" + r).digest() for r in records]
     nodes = frontier.extend(leaves, NODE_LEVEL)
-    _insert_many(conn, audit_entries, [
-        (seq, at, e.actor, e.action, e.subject, e.canonical, leaf)
-        for seq, e, leaf in zip(range(first, first + len(entries)), entries, leaves, strict=True)
+    _insert_many(conn, audit_entries, _ENTRY_COLUMNS, [
+        (seq, r.decode(), leaf)
+        for seq, r, leaf in zip(range(first, first + len(entries)), records, leaves, strict=True)
     ])
     if nodes:
-        _insert_many(conn, audit_nodes, nodes)
+        _insert_many(conn, audit_nodes, _NODE_COLUMNS, nodes)
     conn.execute(
         update(audit_head)
         .where(audit_head.c.id == 1)
@@ -68,7 +70,8 @@ def append_entries(
     return list(range(head.size, frontier.size))
 
 
-def _insert_many(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
+def _insert_many(conn: Connection, table: Table, columns: tuple[str, ...],
+                 rows: list[tuple[Any, ...]]) -> None:
     """Insert positional rows with the driver's executemany.
 
     SQLAlchemy's per-row parameter processing costs more than all the hashing; these rows
@@ -77,13 +80,12 @@ def _insert_many(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) ->
     style = conn.dialect.paramstyle
     mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(style)
     if mark is None:  # another driver: let SQLAlchemy translate the parameters
-        names = [col.name for col in table.columns]
-        conn.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
     quote = conn.dialect.identifier_preparer
-    cols = ", ".join(quote.quote(col.name) for col in table.columns)
+    cols = ", ".join(quote.quote(name) for name in columns)
     sql = (f"INSERT INTO {quote.format_table(table)} ({cols}) "
-           f"VALUES ({', '.join([mark] * len(table.columns))})")
+           f"VALUES ({', '.join([mark] * len(columns))})")
     conn.exec_driver_sql(sql, rows)
 
 
@@ -131,12 +133,9 @@ def read_entries(conn: Connection, start: int, stop: int) -> list[LoggedEntry]:
     """Entries with start <= seq < stop, in order (fewer if some are missing)."""
     c = audit_entries.c
     result = conn.execute(
-        select(c.seq, c.at, c.actor, c.action, c.subject, c.payload, c.leaf)
-        .where(c.seq >= start, c.seq < stop)
-        .order_by(c.seq)
+        select(c.seq, c.record, c.leaf).where(c.seq >= start, c.seq < stop).order_by(c.seq)
     )
-    return [LoggedEntry(int(r[0]), r[1], r[2], r[3], r[4], bytes(r[5]), bytes(r[6]))
-            for r in result]
+    return [LoggedEntry.from_record(int(r[0]), r[1], bytes(r[2])) for r in result]
 
 
 def read_entry(conn: Connection, seq: int) -> LoggedEntry | None:

@@ -1,12 +1,12 @@
-"""The hot loop of verification: stored entries -> leaf hashes -> perfect subtree hashes.
+"""The hot loop of verification: stored records -> leaf hashes -> perfect subtree hashes.
 
 `scan_range` reads entries [lo, hi) with the raw driver cursor in aligned chunks of
-2**chunk_level rows (a server-side cursor on PostgreSQL), selecting each text column as
-bytes so that one `%` formatting call rebuilds an entry's canonical bytes. Per chunk it
-checks that the sequence numbers run without a gap, that every entry's fields hash to its
-stored leaf, and that the cached subtree hashes inside the chunk match, and returns the
-perfect subtrees covering the chunk (plus the covers of any wanted tree sizes inside it).
-No Python object is built per entry beyond what the driver returns.
+2**chunk_level rows (a server-side cursor on PostgreSQL), fetching only each record's bytes
+and its stored leaf. Per chunk it checks that every record hashes to its stored leaf, that
+no row is missing and that the cached subtree hashes inside the chunk match, and returns
+the perfect subtrees covering the chunk (plus the covers of any wanted tree sizes inside
+it). The hashing runs in `hashing` (native code where it was built), over levels kept as
+contiguous bytes: no Python object is made per entry beyond the rows the driver returns.
 
 The results are plain tuples, so a range can be scanned in another process
 (`scan_part`, which opens its own connection) and combined by the caller in order.
@@ -14,25 +14,21 @@ The results are plain tuples, so a range can be scanned in another process
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, create_engine
+from sqlalchemy import Connection, create_engine, select
 from sqlalchemy.pool import NullPool
 
+from faircollect.audit.entry import LoggedEntry
+from faircollect.audit.hashing import leaf_level, parent_level
+from faircollect.audit.sqlite_reader import ALTERED, MISSING, Reader, native_reader
+from faircollect.errors import IntegrityError
 from faircollect.store.tables.audit import NODE_LEVEL, audit_entries, audit_nodes
 
-_sha256 = hashlib.sha256
-
-# canonical.entry_bytes behind the leaf prefix 0x00, filled from one row in one C call. The
-# row is (action, actor, at, payload, seq, subject, leaf); `%.0b` swallows the stored leaf.
-_LEAF_INPUT = (b'\x00{"action":"%b","actor":"%b","at":"%b","payload":%b,"seq":%b,'
-               b'"subject":"%b"}%.0b')
-_SEQ, _LEAF = 4, 6
 BATCH_LEVEL = 11  # rows are fetched and hashed 2,048 at a time
-_stored_leaf = itemgetter(_LEAF)
+_H = 32  # bytes per hash
+_SHORT = "short"  # a batch found fewer rows than asked for
 
 Cover = tuple[tuple[int, bytes], ...]  # (level, hash) of perfect subtrees, largest first
 
@@ -53,47 +49,57 @@ class Part(NamedTuple):
     problem: tuple[int, str] | None
 
 
-def scan_part(url: str, lo: int, hi: int, targets: Sequence[int], chunk_level: int) -> Part:
+def scan_part(url: str, lo: int, hi: int, targets: Sequence[int], chunk_level: int,
+              file: str | None = None) -> Part:
     """`scan_range` over a connection of its own (the entry point of a worker process)."""
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            return scan_range(conn, lo, hi, targets, chunk_level)
+            return scan_range(conn, lo, hi, targets, chunk_level, file=file)
     finally:
         engine.dispose()
 
 
+Levels = list[bytearray]  # a chunk's leaf hashes, then each level of subtrees above them
+Found = tuple[int, str]  # (first bad sequence number, what is wrong)
+
+
 def scan_range(conn: Connection, lo: int, hi: int, targets: Sequence[int],
-               chunk_level: int) -> Part:
-    """Verify entries [lo, hi) (lo aligned to the chunk size); stops at the first problem."""
+               chunk_level: int, *, file: str | None = None) -> Part:
+    """Verify entries [lo, hi) (lo aligned to the chunk size); stops at the first problem.
+
+    With `file` (an SQLite database holding only committed work of interest) the entries
+    are read natively from it, see `sqlite_reader`; otherwise through `conn`'s driver.
+    """
     chunk = 1 << chunk_level
     if lo & (chunk - 1):
         raise ValueError(f"a scan must start at a multiple of {chunk}, not {lo}")
-    batch = 1 << min(BATCH_LEVEL, chunk_level)
     pg = conn.dialect.name == "postgresql"
     driver: Any = conn.connection.driver_connection
     rows_cur = driver.cursor("faircollect_audit_scan", binary=True) if pg else driver.cursor()
     nodes_cur = driver.cursor(binary=True) if pg else driver.cursor()
     entries_sql, nodes_sql = _queries(conn, pg)
+    reader = native_reader() if file is not None else None
     chunks: list[Chunk] = []
     try:
-        rows_cur.execute(entries_sql, (lo, hi))
+        if reader is None:
+            rows_cur.execute(entries_sql, (lo, hi))
         for base in range(lo, hi, chunk):
             want = min(chunk, hi - base)
-            levels: list[list[bytes]] = [[]]
-            while len(levels[0]) < want:
-                start = base + len(levels[0])
-                n = min(batch, want - len(levels[0]))
-                found = _batch_levels(rows_cur.fetchmany(n), start, n)
-                if isinstance(found, tuple):
-                    return Part(chunks, found)
-                for level, hashes in enumerate(found):
-                    if level == len(levels):
-                        levels.append([])
-                    levels[level] += hashes
-            while len(levels[-1]) > 1:
-                levels.append(_parents(levels[-1]))
-            bad = _check_nodes(levels, base, nodes_cur, nodes_sql)
+            if reader is not None and file is not None:
+                found = _native_levels(reader, file, base, want)
+            else:
+                found = _driver_levels(rows_cur, base, want, 1 << min(BATCH_LEVEL, chunk_level))
+            if isinstance(found, tuple):
+                if found[1] == _SHORT:  # rows ran out early: some entry is missing
+                    gap = _first_missing(nodes_cur, conn, lo, hi)
+                    at = hi if gap is None else gap
+                    found = (at, f"entry {at} is missing")
+                return Part(chunks, found)
+            levels = found
+            while len(levels[-1]) > _H:
+                levels.append(bytearray(parent_level(levels[-1])))
+            bad = _check_nodes(conn, levels, base, nodes_cur, nodes_sql)
             if bad is not None:
                 return Part(chunks, bad)
             chunks.append(Chunk(base, want, cover(levels, want), tuple(
@@ -104,20 +110,58 @@ def scan_range(conn: Connection, lo: int, hi: int, targets: Sequence[int],
     return Part(chunks, None)
 
 
+def _driver_levels(rows_cur: Any, base: int, want: int, batch: int) -> Levels | Found:
+    """A chunk's levels from rows fetched through the driver, `batch` rows at a time."""
+    levels: Levels = [bytearray()]
+    done = 0
+    while done < want:
+        n = min(batch, want - done)
+        found = _batch_levels(rows_cur.fetchmany(n), base + done, n)
+        if isinstance(found, tuple):
+            return found
+        for level, hashes in enumerate(found):
+            if level == len(levels):
+                levels.append(bytearray())
+            levels[level] += hashes
+        done += n
+    return levels
+
+
+def _native_levels(reader: Reader, file: str, base: int, want: int) -> Levels | Found:
+    """A chunk's leaf level read natively from the SQLite file (sequence numbers checked)."""
+    leaves, good, outcome = reader(file, base, base + want)
+    if outcome == ALTERED:
+        return base + good, (f"entry {base + good} was altered: its record no longer "
+                             "hashes to its leaf")
+    if outcome == MISSING:
+        return base + good, f"entry {base + good} is missing"
+    return [bytearray(leaves)]
+
+
+def _first_missing(cur: Any, conn: Connection, lo: int, hi: int) -> int | None:
+    """The lowest sequence number in [lo, hi) with no stored entry, or None."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    table = conn.dialect.identifier_preparer.format_table(audit_entries)
+    in_range = f"seq >= {mark} AND seq < {mark}"
+    cur.execute(f"SELECT count(*) FROM {table} WHERE {in_range}", (lo, hi))
+    if cur.fetchone()[0] == hi - lo:
+        return None
+    cur.execute(f"SELECT min(seq) FROM {table} WHERE {in_range}", (lo, hi))
+    low = cur.fetchone()[0]
+    if low is None or low > lo:
+        return lo
+    cur.execute(f"SELECT min(a.seq) FROM {table} a WHERE a.seq >= {mark} AND a.seq < {mark} "
+                f"AND NOT EXISTS (SELECT 1 FROM {table} b WHERE b.seq = a.seq + 1)",
+                (lo, hi - 1))
+    return int(cur.fetchone()[0]) + 1
+
+
 def _queries(conn: Connection, pg: bool) -> tuple[str, str]:
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     fmt = conn.dialect.identifier_preparer.format_table
-    if pg:
-        def as_bytes(col: str) -> str:
-            return f"convert_to({col}, 'UTF8')"
-        seq = "convert_to(seq::text, 'UTF8')"
-    else:
-        def as_bytes(col: str) -> str:
-            return f"CAST({col} AS BLOB)"
-        seq = "CAST(seq AS BLOB)"
-    cols = ", ".join([as_bytes("action"), as_bytes("actor"), as_bytes("at"), "payload", seq,
-                      as_bytes("subject"), "leaf"])
-    entries = (f"SELECT {cols} FROM {fmt(audit_entries)} "
+    # The record's bytes as stored (UTF-8), without a decode and re-encode in Python.
+    record = "convert_to(record, 'UTF8')" if pg else "CAST(record AS BLOB)"
+    entries = (f"SELECT {record}, leaf FROM {fmt(audit_entries)} "
                f"WHERE seq >= {mark} AND seq < {mark} ORDER BY seq")
     nodes = (f"SELECT hash FROM {fmt(audit_nodes)} "
              f"WHERE level = {mark} AND idx >= {mark} AND idx < {mark} ORDER BY idx")
@@ -125,78 +169,80 @@ def _queries(conn: Connection, pg: bool) -> tuple[str, str]:
 
 
 def _batch_levels(rows: Sequence[Sequence[Any]], start: int,
-                  want: int) -> list[list[bytes]] | tuple[int, str]:
+                  want: int) -> list[bytes] | tuple[int, str]:
     """Leaf hashes of rows start.., and the perfect subtrees above them; or the first problem.
 
-    Batches are small (hashing them while their rows are in the CPU cache measured 30%
-    faster than whole chunks) and aligned, so their subtrees are the chunk's subtrees.
+    Batches are small (hashing them while their rows are in the CPU cache measured faster
+    than whole chunks) and aligned, so their subtrees are the chunk's subtrees.
     """
-    n = len(rows)
-    gap: int | None = None
-    if n == 0:
-        gap = 0
-    elif rows[0][_SEQ] != b"%d" % start or rows[-1][_SEQ] != b"%d" % (start + n - 1):
-        gap = next(i for i, r in enumerate(rows) if r[_SEQ] != b"%d" % (start + i))
-    elif n < want:
-        gap = n
-    leaves = _leaves(rows if gap is None else rows[:gap])
-    if isinstance(leaves, int):
-        return start + leaves, (f"entry {start + leaves} was altered: its fields no longer "
-                                "hash to its leaf")
-    if gap is not None:
-        return start + gap, f"entry {start + gap} is missing"
+    leaves, good = leaf_level(rows)
+    if good < len(rows):
+        return start + good, (f"entry {start + good} was altered: its record no longer "
+                              "hashes to its leaf")
+    if len(rows) < want:
+        return start + len(rows), _SHORT
     levels = [leaves]
-    while len(levels[-1]) > 1:
-        levels.append(_parents(levels[-1]))
+    while len(levels[-1]) > _H:
+        levels.append(parent_level(levels[-1]))
     return levels
 
 
-def _parents(level: list[bytes]) -> list[bytes]:
-    """Hashes of the pairs of a level (an odd last node has no parent inside the range)."""
-    it = iter(level)
-    return [_sha256(b"\x01" + a + b).digest() for a, b in zip(it, it, strict=False)]
-
-
-def _leaves(rows: Sequence[Sequence[Any]]) -> list[bytes] | int:
-    """The rows' leaf hashes, or the index of the first row whose fields miss its leaf."""
-    try:
-        leaves = [_sha256(_LEAF_INPUT % r).digest() for r in rows]
-    except TypeError:  # a NULL or a value of the wrong type: find the row
-        for i, r in enumerate(rows):
-            try:
-                if _sha256(_LEAF_INPUT % r).digest() != r[_LEAF]:
-                    return i
-            except TypeError:
-                return i
-        raise  # pragma: no cover - the list failed, so some row does
-    if leaves != list(map(_stored_leaf, rows)):
-        return next(i for i, r in enumerate(rows) if leaves[i] != r[_LEAF])
-    return leaves
-
-
-def _check_nodes(levels: list[list[bytes]], base: int, cur: Any,
+def _check_nodes(conn: Connection, levels: Levels, base: int, cur: Any,
                  sql: str) -> tuple[int, str] | None:
     """Compare the cached subtree hashes inside the chunk, lowest level first."""
     for level in range(NODE_LEVEL, len(levels)):
         hashes = levels[level]
         first = base >> level
-        cur.execute(sql, (level, first, first + len(hashes)))
-        stored = [r[0] for r in cur.fetchall()]
+        count = len(hashes) // _H
+        cur.execute(sql, (level, first, first + count))
+        stored = b"".join(bytes(r[0]) for r in cur.fetchall())
         if stored != hashes:
-            i = next((i for i, h in enumerate(hashes) if i >= len(stored) or stored[i] != h),
-                     len(hashes) - 1)
-            start = (first + i) << level
-            return start, (f"the cached hash of entries {start}..{start + (1 << level) - 1} "
-                           "does not match them")
+            i = next((i for i in range(count)
+                      if stored[i * _H:(i + 1) * _H] != hashes[i * _H:(i + 1) * _H]),
+                     count - 1)
+            return subtree_problem(conn, level, first + i)
     return None
 
 
-def cover(levels: list[list[bytes]], count: int) -> Cover:
+# Up to this many entries are re-read to pin a bad subtree down to one entry.
+PINPOINT_LIMIT = 1 << 20
+
+
+def subtree_problem(conn: Connection, level: int, idx: int) -> tuple[int, str]:
+    """The problem behind a cached subtree hash that no longer matches its entries.
+
+    Every record read there hashed to its stored leaf, so rows were deleted, or records
+    were rewritten together with their leaves, or moved. A missing row, or a record that is
+    not the canonical entry for its place (its own sequence number differs, say), is pinned
+    down; otherwise the whole subtree is reported.
+    """
+    start, end = idx << level, (idx + 1) << level
+    if end - start <= PINPOINT_LIMIT:
+        c = audit_entries.c
+        rows = conn.execute(select(c.seq, c.record).where(c.seq >= start, c.seq < end)
+                            .order_by(c.seq))
+        expected = start
+        for seq, record in rows:
+            if seq != expected:
+                break
+            try:
+                LoggedEntry.from_record(int(seq), record, b"")
+            except IntegrityError:
+                return int(seq), (f"entry {seq} was moved or rewritten: its record is not the "
+                                  "entry logged at that place")
+            expected += 1
+        if expected < end:
+            return expected, f"entry {expected} is missing"
+    return start, f"the cached hash of entries {start}..{end - 1} does not match them"
+
+
+def cover(levels: Sequence[bytes | bytearray], count: int) -> Cover:
     """The perfect subtrees covering the first `count` leaves of a chunk, largest first."""
     out = []
     offset = 0
     for level in range(len(levels) - 1, -1, -1):
         if count >> level & 1:
-            out.append((level, levels[level][offset >> level]))
+            i = (offset >> level) * _H
+            out.append((level, bytes(levels[level][i:i + _H])))
             offset += 1 << level
     return tuple(out)

@@ -34,16 +34,25 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine) -> bool:
-    """Bring the database to the head revision; returns whether anything was applied."""
-    if current_revision(engine) == head_revision():
+def upgrade(engine: Engine, revision: str = "head") -> bool:
+    """Bring the database to `revision` (the newest by default); whether anything ran."""
+    target = head_revision() if revision == "head" else revision
+    if current_revision(engine) == target:
         return False
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-        if MigrationContext.configure(conn).get_current_revision() == head_revision():
+        if MigrationContext.configure(conn).get_current_revision() == target:
             return False
         cfg = _config()
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, target)
     return True
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to `revision` (for operators undoing an upgrade, and tests)."""
+    with engine.begin() as conn:
+        cfg = _config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)

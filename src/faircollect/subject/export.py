@@ -77,13 +77,11 @@ def export_subject(guard: Guard, actor: Actor, borrower_id: str) -> dict[str, An
             .where(consent_receipts.c.borrower_id == borrower_id)
             .order_by(consent_receipts.c.issued_at)).scalars()]
         history = [
-            {"seq": int(r.seq), "at": r.at, "actor": r.actor, "action": r.action,
-             "payload": orjson.loads(r.payload)}
-            for r in conn.execute(
-                select(audit_entries.c.seq, audit_entries.c.at, audit_entries.c.actor,
-                       audit_entries.c.action, audit_entries.c.payload)
+            {k: e[k] for k in ("seq", "at", "actor", "action", "payload")}
+            for e in map(orjson.loads, conn.execute(
+                select(audit_entries.c.record)
                 .where(audit_entries.c.subject == borrower_id)
-                .order_by(audit_entries.c.seq))
+                .order_by(audit_entries.c.seq)).scalars())
         ]
     # The guard's decrypted values stand in for the borrower's and contacts' ciphertexts.
     contacts_by_id = {c["contact_id"]: _plain_fields(c) for c in holdings.pop("contacts", [])}
