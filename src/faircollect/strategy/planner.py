@@ -98,6 +98,16 @@ def _stop_reason() -> pl.Expr:
     )
 
 
+# Account columns the stop reason reads and nothing after it.
+_STOP_ONLY = ("segment", "flags", "opted_out", "promise_pending", "plan_active", "stop_when",
+              "stop")
+
+
+# What a due step needs of its account: the stage and timing, and the attempt's own columns.
+_STEP_INPUTS = ("borrower_id", "jurisdiction", "playbook_id", "arm", "stage", "dpd", "dpd_from",
+                "ready_by", "timezone", "locale", "overdue_minor", "currency", "due_date")
+
+
 def plan_day(inputs: PlanInputs, books: PlaybookSet, day: date) -> Plan:
     """Plan every account's attempts for `day` (see the module docstring)."""
     inp = inputs.checked()
@@ -108,10 +118,13 @@ def plan_day(inputs: PlanInputs, books: PlaybookSet, day: date) -> Plan:
     acc = acc.with_columns(stop=pl.when(pl.col("playbook_id").is_null())
                            .then(pl.lit("no_playbook")).otherwise(_stop_reason()))
     stages = stage_frame(books)
-    cur = acc.filter(pl.col("stop").is_null()).join(stages, on="playbook_id").filter(
-        pl.col("dpd").is_between(pl.col("dpd_from"), pl.col("dpd_to")))
     stopped = dict(acc.filter(pl.col("stop").is_not_null())["stop"].value_counts().iter_rows())
-    stopped["no_stage"] = acc.filter(pl.col("stop").is_null()).height - cur.height
+    # Only what planning reads goes on: the list columns (flags, opt-outs, stop rules) were
+    # for the stop reason, and every join below would copy them for nothing.
+    going = acc.filter(pl.col("stop").is_null()).drop(_STOP_ONLY)
+    cur = going.join(stages, on="playbook_id").filter(
+        pl.col("dpd").is_between(pl.col("dpd_from"), pl.col("dpd_to")))
+    stopped["no_stage"] = going.height - cur.height
     d = pl.lit(day)
     cur = cur.with_columns(
         episode_start=d - pl.duration(days=pl.col("dpd").clip(lower_bound=0)
@@ -172,7 +185,8 @@ def _eligible_contacts(inp: PlanInputs, cur: pl.DataFrame, day: date) -> pl.Data
 def _due_steps(cur: pl.DataFrame, steps: pl.DataFrame, done: pl.DataFrame,
                announced: pl.DataFrame, contacts: pl.DataFrame, day: date) -> pl.DataFrame:
     d = pl.lit(day)
-    cand = cur.filter(pl.col("stage_ready")).join(steps, on=["playbook_id", "stage"]).filter(
+    ready = cur.filter(pl.col("stage_ready")).select(_STEP_INPUTS)
+    cand = ready.join(steps.drop("announce"), on=["playbook_id", "stage"]).filter(
         pl.col("dpd") - pl.col("dpd_from") >= pl.col("after_days"))
     # An escalation runs only once its own round was announced long enough ago.
     esc = announced.rename({"round": "step_id", "announced_on": "step_announced"})
