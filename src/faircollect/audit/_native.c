@@ -113,6 +113,30 @@ done:
     return ok;
 }
 
+/* What a batch call starts with: a tuple snapshot of the items (handling one may run
+ * code that mutates a list), room for one digest per item, a digest context. Returns
+ * the number of items, or -1 with an exception set and nothing left to free. */
+static Py_ssize_t
+begin_batch(PyObject *arg, PyObject **items, PyObject **out, EVP_MD_CTX **ctx)
+{
+    Py_ssize_t n;
+    *items = PySequence_Tuple(arg);
+    if (*items == NULL) {
+        return -1;
+    }
+    n = PyTuple_GET_SIZE(*items);
+    if (n > PY_SSIZE_T_MAX / HASH_SIZE) {
+        PyErr_NoMemory();
+    }
+    else if ((*out = PyBytes_FromStringAndSize(NULL, n * HASH_SIZE)) != NULL &&
+             (*ctx = new_ctx()) != NULL) {
+        return n;
+    }
+    Py_CLEAR(*out);
+    Py_CLEAR(*items);
+    return -1;
+}
+
 PyDoc_STRVAR(leaf_level_doc,
 "leaf_level(rows, /)\n--\n\n"
 "Hash and check (record, stored_leaf) rows in order.\n\n"
@@ -126,27 +150,13 @@ static PyObject *
 leaf_level(PyObject *module, PyObject *rows_arg)
 {
     const EVP_MD *md = get_state(module)->sha256;
-    PyObject *rows, *out = NULL;
+    PyObject *rows = NULL, *out = NULL;
     EVP_MD_CTX *ctx = NULL;
     Py_ssize_t n, i;
 
-    /* A tuple snapshot: checking a row may run code that mutates a list. */
-    rows = PySequence_Tuple(rows_arg);
-    if (rows == NULL) {
+    n = begin_batch(rows_arg, &rows, &out, &ctx);
+    if (n < 0) {
         return NULL;
-    }
-    n = PyTuple_GET_SIZE(rows);
-    if (n > PY_SSIZE_T_MAX / HASH_SIZE) {
-        PyErr_NoMemory();
-        goto fail;
-    }
-    out = PyBytes_FromStringAndSize(NULL, n * HASH_SIZE);
-    if (out == NULL) {
-        goto fail;
-    }
-    ctx = new_ctx();
-    if (ctx == NULL) {
-        goto fail;
     }
 
     for (i = 0; i < n; i++) {
@@ -185,26 +195,13 @@ static PyObject *
 leaf_hashes(PyObject *module, PyObject *records_arg)
 {
     const EVP_MD *md = get_state(module)->sha256;
-    PyObject *records, *out = NULL;
+    PyObject *records = NULL, *out = NULL;
     EVP_MD_CTX *ctx = NULL;
     Py_ssize_t n, i;
 
-    records = PySequence_Tuple(records_arg);
-    if (records == NULL) {
+    n = begin_batch(records_arg, &records, &out, &ctx);
+    if (n < 0) {
         return NULL;
-    }
-    n = PyTuple_GET_SIZE(records);
-    if (n > PY_SSIZE_T_MAX / HASH_SIZE) {
-        PyErr_NoMemory();
-        goto fail;
-    }
-    out = PyBytes_FromStringAndSize(NULL, n * HASH_SIZE);
-    if (out == NULL) {
-        goto fail;
-    }
-    ctx = new_ctx();
-    if (ctx == NULL) {
-        goto fail;
     }
 
     for (i = 0; i < n; i++) {

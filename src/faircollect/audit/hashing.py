@@ -77,6 +77,20 @@ def _not_bytes_like(index: int, item: object) -> TypeError:
     )
 
 
+def _fast_leaves(records: Sequence[Buffer]) -> list[bytes] | None:
+    """Leaf hashes of plain bytes-like records; None if one is a memoryview hashlib refuses."""
+    out: list[bytes] = []
+    append, fresh = out.append, _LEAF_PREFIXED.copy
+    try:
+        for record in records:
+            h = fresh()
+            h.update(record)
+            append(h.digest())
+    except (BufferError, ValueError):  # a non-contiguous, n-D or released memoryview
+        return None
+    return out
+
+
 def py_leaf_hashes(records: Iterable[Buffer]) -> bytes:
     """Concatenated SHA-256(0x00 || record) of bytes-like records.
 
@@ -85,17 +99,9 @@ def py_leaf_hashes(records: Iterable[Buffer]) -> bytes:
     if not isinstance(records, list | tuple):
         records = list(records)
     if _PLAIN_TYPES.issuperset(map(type, records)):
-        out: list[bytes] = []
-        append, fresh = out.append, _LEAF_PREFIXED.copy
-        try:
-            for record in records:
-                h = fresh()
-                h.update(record)
-                append(h.digest())
-        except (BufferError, ValueError):  # a non-contiguous, n-D or released memoryview
-            pass
-        else:
-            return b"".join(out)
+        fast = _fast_leaves(records)
+        if fast is not None:
+            return b"".join(fast)
     digests = []
     for i, record in enumerate(records):
         raw = _raw(record)
@@ -146,14 +152,8 @@ def py_leaf_level(rows: Iterable[Sequence[Any]]) -> tuple[bytes, int]:
         and _PLAIN_LEAF_TYPES.issuperset(map(type, leaves))
     ):
         return _leaf_level_careful(rows)
-    digests: list[bytes] = []
-    append, fresh = digests.append, _LEAF_PREFIXED.copy
-    try:
-        for record in records:
-            h = fresh()
-            h.update(record)
-            append(h.digest())
-    except (BufferError, ValueError):
+    digests = _fast_leaves(records)
+    if digests is None:
         return _leaf_level_careful(rows)
     if digests == leaves:
         return b"".join(digests), len(digests)
