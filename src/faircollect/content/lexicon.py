@@ -79,6 +79,19 @@ class OptOut:
 
 
 @dataclass(frozen=True, slots=True)
+class Symbols:
+    """Symbols that carry a violation by themselves (a knife and blood drop after "不还的话").
+
+    The views keep only words, so these are matched on the body as written."""
+
+    rule: str
+    category: Category
+    citation: str
+    message: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     """All rules of one locale, with the version that a finding can be traced to."""
 
@@ -94,6 +107,7 @@ class Lexicon:
     triggers: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     # per rule: bit mask of the branches that have no literal requirement and always run
     always: tuple[int, ...] = ()
+    symbols: Symbols | None = None
 
     def candidates(self, text: str) -> list[int]:
         """Per rule, a bit mask of the branches that can match somewhere in `text`."""
@@ -152,6 +166,12 @@ def parse(data: Any, *, source: str) -> Lexicon:
             required_channels=frozenset(o.get("required_channels") or ()),
             pattern=re.compile(_alternation(o["patterns"], macros)),
         )
+        sym = data.get("symbols")
+        symbols = None if sym is None else Symbols(
+            rule=str(sym["rule"]), category=Category(sym["category"]),
+            citation=str(sym["citation"]), message=str(sym["message"]),
+            pattern=re.compile(str(sym["pattern"])),
+        )
         ids = [r.id for r in rules]
         if len(ids) != len(set(ids)):
             raise ValueError("duplicate rule ids")
@@ -170,7 +190,7 @@ def parse(data: Any, *, source: str) -> Lexicon:
             opt_out=opt_out, placeholder_class=_PlaceholderClassMap(),
             masked_words=tuple(str(w).lower() for w in data.get("masked_words") or ()),
             any_hit=any_hit, scanner=LiteralScanner.build(triggers),
-            triggers=triggers, always=tuple(always),
+            triggers=triggers, always=tuple(always), symbols=symbols,
         )
     except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
         raise ConfigError(f"lexicon {source}: {exc}", file=source) from exc

@@ -81,6 +81,11 @@ def lint_uncached(
                 category=rule.category, rule=rule.id, span=view.to_original(start, end),
                 message=rule.message, citation=rule.citation,
             ))
+    sym = lexicon.symbols
+    if sym is not None:
+        findings += [Finding(category=sym.category, rule=sym.rule, span=m.span(),
+                             message=sym.message, citation=sym.citation)
+                     for m in sym.pattern.finditer(body)][:1]  # one finding says enough
     if _needs_opt_out(lexicon, channel, require_opt_out) and not lexicon.opt_out.pattern.search(
         text
     ):

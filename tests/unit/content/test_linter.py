@@ -151,3 +151,25 @@ def test_cli_lint_malformed_input_exits_2_naming_the_line(_cli) -> None:  # type
     assert out.returncode == 2 and ":2" in out.stderr and out.stdout == ""
     out = _cli(good + "\n" + json.dumps({"id": "b", "locale": "en", "body": "x"}) + "\n")
     assert out.returncode == 2 and ":2" in out.stderr and "audience" in out.stderr
+
+
+@pytest.mark.parametrize(("locale", "body", "symbol"), [
+    ("zh-CN", "亲，还钱了吗😊？不还的话你懂的🔪🩸，别让我们太为难", "🔪"),
+    ("en", "Your payment is due today 🔫", "🔫"),
+    ("en", "Last warning ⚰️", "⚰"),
+])
+def test_weapon_and_death_symbols_are_a_threat_where_they_stand(
+    locale: str, body: str, symbol: str
+) -> None:
+    found = [f for f in lint(body, locale=locale, audience="borrower", channel=None)
+             if f.category is Category.THREAT]
+    assert len(found) == 1
+    start, end = found[0].span
+    assert body[start:end] == symbol
+
+
+@pytest.mark.parametrize("body", ["Thanks for your payment 😊👍", "Deal of the week 🔥💀 lol",
+                                  "还款成功啦🎉，感谢您的配合🙏"])
+def test_friendly_symbols_are_not_a_threat(body: str) -> None:
+    locale = "zh-CN" if any("\u4e00" <= c <= "\u9fff" for c in body) else "en"
+    assert lint(body, locale=locale, audience="borrower", channel=None) == []
