@@ -82,6 +82,11 @@ def _row(item: DecisionItem, source: str, now: datetime) -> dict[str, Any]:
     }
 
 
+def _check_source(source: object) -> None:
+    if not isinstance(source, str) or not _SOURCE.match(source):
+        raise InputError("field source: a short lower-case token is required", field="source")
+
+
 def record_decisions(uow: UnitOfWork, items: Sequence[DecisionItem], *, source: str,
                      now: datetime | None = None) -> list[str]:
     """Insert `items` into `policy_decisions` in `uow`'s transaction; return their ids.
@@ -95,12 +100,16 @@ def record_decisions(uow: UnitOfWork, items: Sequence[DecisionItem], *, source: 
     `source` names who acted (`cycle`, `dispatch`, ...); `now` is the recording time
     (defaults to the current time). An empty `items` writes nothing.
     """
-    if not isinstance(source, str) or not _SOURCE.match(source):
-        raise InputError("field source: a short lower-case token is required", field="source")
+    _check_source(source)
     if not items:
         return []
     recorded_at = now or datetime.now(UTC)
     rows = [_row(item, source, recorded_at) for item in items]
+    return _write(uow, rows, source)
+
+
+def _write(uow: UnitOfWork, rows: list[dict[str, Any]], source: str) -> list[str]:
+    """Insert decision rows and the batch's one audit entry (see `record_decisions`)."""
     insert_rows(uow.conn, policy_decisions, rows)
     packs: dict[str, int] = {}
     for r in rows:
@@ -108,13 +117,8 @@ def record_decisions(uow: UnitOfWork, items: Sequence[DecisionItem], *, source: 
     allowed = sum(1 for r in rows if r["allowed"])
     first, last = rows[0]["decision_id"], rows[-1]["decision_id"]
     uow.audit(AUDIT_ACTION, f"policy-decisions:{first}", {
-        "count": len(rows),
-        "pack": ",".join(sorted(packs)),
-        "packs": packs,
-        "allowed": allowed,
-        "denied": len(rows) - allowed,
-        "first": first,
-        "last": last,
+        "count": len(rows), "pack": ",".join(sorted(packs)), "packs": packs,
+        "allowed": allowed, "denied": len(rows) - allowed, "first": first, "last": last,
         "source": source,
     })
     return [r["decision_id"] for r in rows]
@@ -214,8 +218,7 @@ def record_decision_frame(uow: UnitOfWork, frame: pl.DataFrame, packs: Mapping[s
     the rules' summaries as messages and no `next_allowed_at`). The caller chooses the
     decision ids (e.g. derived from an idempotency key, so a resumed run repeats them).
     """
-    if not isinstance(source, str) or not _SOURCE.match(source):
-        raise InputError("field source: a short lower-case token is required", field="source")
+    _check_source(source)
     if frame.height == 0:
         return []
     missing = [c for c in FRAME_COLUMNS if c not in frame.columns]
@@ -245,15 +248,4 @@ def record_decision_frame(uow: UnitOfWork, frame: pl.DataFrame, packs: Mapping[s
             "decision": decision or known[0], "source": source,
             "reference": _token(rec["reference"], "reference", optional=True),
         })
-    insert_rows(uow.conn, policy_decisions, rows)
-    packs_n: dict[str, int] = {}
-    for r in rows:
-        packs_n[r["pack_id"]] = packs_n.get(r["pack_id"], 0) + 1
-    allowed = sum(1 for r in rows if r["allowed"])
-    first, last = rows[0]["decision_id"], rows[-1]["decision_id"]
-    uow.audit(AUDIT_ACTION, f"policy-decisions:{first}", {
-        "count": len(rows), "pack": ",".join(sorted(packs_n)), "packs": packs_n,
-        "allowed": allowed, "denied": len(rows) - allowed, "first": first, "last": last,
-        "source": source,
-    })
-    return [r["decision_id"] for r in rows]
+    return _write(uow, rows, source)
