@@ -22,6 +22,16 @@ from faircollect.store.tables.foundation import (
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = T0 + timedelta(minutes=1)
+
+    def __call__(self) -> Any:
+        return self.now
+
+
 def seed_borrower(
     app: Any,
     borrower_id: str = "b-1",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dispatch_seed import T0, audit_actions, enqueue_many, message, seed_borrower
+from dispatch_seed import T0, Clock, audit_actions, enqueue_many, message, seed_borrower
 from sqlalchemy import func, select
 
 from faircollect.dispatch.channels.base import (
@@ -23,16 +23,6 @@ from faircollect.dispatch.outbox import counts, enqueue
 from faircollect.dispatch.worker import Worker, WorkerOptions
 from faircollect.errors import Conflict, InputError, NotFound
 from faircollect.store.tables.dispatch import contact_history, outbox
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = T0 + timedelta(minutes=1)
-
-    def __call__(self) -> Any:
-        return self.now
 
 
 @pytest.fixture
