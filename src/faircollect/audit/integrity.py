@@ -27,7 +27,7 @@ from faircollect.audit import checkpoint as cp
 from faircollect.audit.frontier import Frontier
 from faircollect.audit.log import Head, read_head
 from faircollect.audit.scan import Part, scan_part, scan_range, subtree_problem
-from faircollect.audit.sqlite_reader import database_file, native_reader
+from faircollect.audit.sqlite_reader import database_file, native_reader, on_disk
 from faircollect.errors import FairCollectError
 from faircollect.store.tables.audit import (
     NODE_LEVEL,
@@ -215,10 +215,7 @@ def _default_workers(conn: Connection, end: int) -> int:
 def _shareable(conn: Connection) -> bool:
     """Whether another process opening the same URL sees the same database."""
     url = conn.engine.url
-    if url.get_backend_name() == "postgresql":
-        return True
-    return (url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-            and "memory" not in str(url.query.get("mode", "")))
+    return url.get_backend_name() == "postgresql" or on_disk(url)
 
 
 def plan(end: int, workers: int, chunk_level: int) -> list[tuple[int, int]]:

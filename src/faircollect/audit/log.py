@@ -9,7 +9,6 @@ written with one multi-row insert per table.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,11 +19,10 @@ from sqlalchemy import Connection, Table, insert, select, update
 from faircollect.audit.canonical import entry_bytes, format_time
 from faircollect.audit.entry import AuditEntry, LoggedEntry
 from faircollect.audit.frontier import Frontier
-from faircollect.audit.merkle import EMPTY_ROOT
+from faircollect.audit.merkle import EMPTY_ROOT, leaf_hashes
 from faircollect.errors import InputError
 from faircollect.store.tables.audit import NODE_LEVEL, audit_entries, audit_head, audit_nodes
 
-_sha256 = hashlib.sha256
 # What append writes; the other entry columns are generated from the record.
 _ENTRY_COLUMNS = ("seq", "record", "leaf")
 _NODE_COLUMNS = ("level", "idx", "hash")
@@ -54,7 +52,7 @@ def append_entries(
     first = head.size
     records = [entry_bytes(seq, at, e.actor, e.action, e.subject, e.canonical)
                for seq, e in enumerate(entries, first)]
-    leaves = [_sha256(b"\x00" + r).digest() for r in records]
+    leaves = leaf_hashes(records)
     nodes = frontier.extend(leaves, NODE_LEVEL)
     _insert_many(conn, audit_entries, _ENTRY_COLUMNS, [
         (seq, r.decode(), leaf)

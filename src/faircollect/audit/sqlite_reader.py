@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable
 from functools import cache
 
-from sqlalchemy import Connection
+from sqlalchemy import URL, Connection
 
 # Outcomes of `_sqlite_scan.leaves`, besides 0 (all good).
 ALTERED = 1
@@ -49,11 +49,15 @@ def native_reader() -> Reader | None:
     return leaves if theirs == address else None
 
 
+def on_disk(url: URL) -> bool:
+    """Whether an SQLite URL names a database on disk, which another connection also sees."""
+    return (url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+            and "memory" not in str(url.query.get("mode", "")))
+
+
 def database_file(conn: Connection) -> str | None:
     """The file of an SQLite connection's database; None for other databases or memory."""
     url = conn.engine.url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    if "memory" in str(url.query.get("mode", "")) or str(url.database).startswith("file:"):
+    if not on_disk(url) or str(url.database).startswith("file:"):
         return None  # URI forms are left to the driver
     return str(url.database)
