@@ -33,7 +33,10 @@ from faircollect.dispatch.address import read_address
 from faircollect.dispatch.channels.base import Channel, SendError, SendResult, SendsBatches
 from faircollect.dispatch.message import Delivery
 from faircollect.dispatch.outcomes import fail, record_sent, release, requeue, retry_later
+from faircollect.dispatch.send_check import check_rows
 from faircollect.errors import FairCollectError, InputError, KeyUnavailable
+from faircollect.policy.pack import Pack
+from faircollect.policy.records import DecisionItem, record_decisions
 from faircollect.store.tables.dispatch import outbox
 from faircollect.store.unit_of_work import Store, UnitOfWork
 from faircollect.vault.vault import Vault
@@ -61,6 +64,8 @@ class WorkerOptions:
     max_attempts: int = 5
     retry_base: timedelta = timedelta(seconds=30)
     poll_interval: float = 1.0
+    # Re-decide every planned message just before it is sent (off only to measure its cost).
+    send_time_check: bool = True
 
     def __post_init__(self) -> None:
         if self.batch < 1:
@@ -82,6 +87,10 @@ class Stats:
     dead: int = 0
     reconciled: int = 0
     released: int = 0
+    deferred: int = 0
+    denied: int = 0
+    expired: int = 0
+    cancelled: int = 0
 
     def add(self, other: Stats) -> None:
         for name in self.__slots__:
@@ -105,6 +114,7 @@ class Worker:
         self.vault = vault
         self.channel = channel
         self.options = options or WorkerOptions()
+        self._packs: dict[str, Pack] = {}
 
     def __repr__(self) -> str:
         return f"Worker(id={self.options.worker_id!r}, channel={self.channel.name!r})"
@@ -146,6 +156,9 @@ class Worker:
             stats.claimed += len(rows)
             if not rows:
                 return out
+            rows = self._check(uow, rows, now, stamp, stats)
+            if not rows:
+                return out
             ciphers = self.vault.ciphers(uow.conn, [r.borrower_id for r in rows])
             for row in rows:
                 try:
@@ -155,6 +168,47 @@ class Worker:
                     fail(uow, self._id, row, f"cannot prepare: {exc.message}", now)
                     stats.failed += 1
         return out
+
+    def _check(
+        self, uow: UnitOfWork, rows: list[Row[Any]], now: datetime, stamp: bool, stats: Stats
+    ) -> list[Row[Any]]:
+        """Re-decide each planned message at its moment of sending; keep those to send.
+
+        Denied, expired and cancelled messages leave the outbox here, deferred ones go back
+        to `pending` at their next allowed moment, all in the claim's transaction with
+        their audit entries; denials are recorded as `policy_decisions` rows
+        (source `dispatch`).
+        """
+        if not self.options.send_time_check:
+            return rows
+        at_of = {r.message_id: (r.planned_at if stamp else now) for r in rows}
+        checked = check_rows(uow.conn, rows, at_of, self._packs)
+        keep: list[Row[Any]] = []
+        denied: list[DecisionItem] = []
+        for row in rows:
+            found = checked.get(row.message_id)
+            if found is None or found[0].action == "send":
+                keep.append(row)
+                continue
+            v, request, decision = found
+            subject = f"message:{row.message_id}"
+            payload: dict[str, Any] = {"reason": v.reason, "rules": list(v.rules)}
+            if v.action == "defer":
+                assert v.until is not None
+                box.finish(uow.conn, row.message_id, self._id, now=now, state="pending",
+                           planned_at=v.until, attempts=row.attempts - 1, last_error=v.reason)
+                uow.audit("dispatch.deferred", subject, {**payload, "until": v.until.isoformat()})
+                stats.deferred += 1
+                continue
+            state = {"deny": "denied", "expire": "expired", "cancel": "cancelled"}[v.action]
+            box.finish(uow.conn, row.message_id, self._id, now=now, state=state,
+                       last_error=v.reason)
+            uow.audit(f"dispatch.{state}", subject, payload)
+            setattr(stats, state, getattr(stats, state) + 1)
+            if v.action in ("deny", "expire") and not decision.allowed:
+                denied.append((request, decision, row.borrower_id, row.message_id))
+        record_decisions(uow, denied, source="dispatch", now=now)
+        return keep
 
     def _open(
         self, uow: UnitOfWork, row: Row[Any], ciphers: Mapping[str, AESGCM], stamp: bool

@@ -1,0 +1,126 @@
+"""Re-deciding claimed messages at the moment they are sent (the worker's send-time check).
+
+For every claimed message the daily cycle planned, the planning request (kept in
+`policy_decisions`) is decided again under the pack now in force for its jurisdiction,
+at the moment of sending, with what is true now: the contact history and notices sent
+since planning, the borrower's flags (holds, cease requests) and opted-out channels, and
+the consents as the ledger holds them now (a withdrawal since planning counts). Account
+changes that make the playbook stop (a promise to pay, a payment plan, a hold) cancel the
+message. Messages not planned by the cycle (a dispute acknowledgement, a required letter)
+have no planning request and are sent as before.
+
+The verdicts are turned into outbox states by the worker; see `send_verdict` for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from faircollect.cases.state import case_state
+from faircollect.consent.record import decision_entries
+from faircollect.consent.repository import load_records
+from faircollect.dispatch.send_verdict import Verdict, local_day_end, verdict
+from faircollect.policy.decide import decide
+from faircollect.policy.decision import Decision
+from faircollect.policy.pack import Pack, resolve_pack
+from faircollect.policy.request import DecisionRequest
+from faircollect.store.tables.cycle import planned_attempts
+from faircollect.store.tables.policy import policy_decisions
+
+HISTORY_DAYS = 9  # as the planner: the longest counted window is 7 local days
+_CHUNK = 900
+
+Checked = tuple[Verdict, DecisionRequest, Decision]
+
+
+def planning_requests(conn: Connection, message_ids: Sequence[str]) -> dict[str, DecisionRequest]:
+    """The request each message was planned under, for the messages the cycle planned."""
+    found: dict[str, DecisionRequest] = {}
+    for start in range(0, len(message_ids), _CHUNK):
+        chunk = list(message_ids[start:start + _CHUNK])
+        rows = conn.execute(
+            select(planned_attempts.c.message_id, policy_decisions.c.request)
+            .join(policy_decisions,
+                  policy_decisions.c.decision_id == planned_attempts.c.decision_id)
+            .where(planned_attempts.c.message_id.in_(chunk), planned_attempts.c.allowed)
+        )
+        for message_id, text in rows:
+            found[message_id] = DecisionRequest.model_validate_json(text)
+    return found
+
+
+def _stopped(state: dict[str, Any]) -> str | None:
+    if state.get("promise") is not None:
+        return "a promise to pay is pending"
+    if state.get("plan") is not None:
+        return "a payment plan is active"
+    if state.get("disputes_open"):
+        return "a dispute is open"
+    if state.get("holds"):
+        return "hold " + ";".join(state["holds"])
+    return None
+
+
+def _refreshed(req: DecisionRequest, state: dict[str, Any], consents: list[dict[str, Any]],
+               at: datetime) -> DecisionRequest:
+    since = at - timedelta(days=HISTORY_DAYS)
+    history = [h for h in state["history"]
+               if h["at"] <= at and (h["audience"] != "borrower" or h["at"] >= since)]
+    borrower = req.borrower.model_copy(update={
+        "flags": tuple(state["flags"]),
+        "opted_out_channels": tuple(state["opted_out_channels"]),
+    })
+    data = req.model_dump()
+    data.update(
+        at=at,
+        borrower=borrower.model_dump(),
+        history=[{k: h[k] for k in ("at", "channel", "audience", "contact_id", "outcome")}
+                 for h in history],
+        notices=[{"at": n["at"], "kind": n["kind"]} for n in state["notices"] if n["at"] <= at],
+    )
+    if req.attempt.contact_id is not None:
+        data["consents"] = [c for c in consents if c["contact_id"] == req.attempt.contact_id]
+    return DecisionRequest.model_validate(data)
+
+
+def check_rows(conn: Connection, rows: Sequence[Row[Any]], at_of: dict[str, datetime],
+               packs: dict[str, Pack] | None = None) -> dict[str, Checked]:
+    """The send-time verdict of each claimed row the cycle planned, by message id.
+
+    `at_of` gives each message's moment of sending (now, or its planned time in a
+    simulation).
+    """
+    requests = planning_requests(conn, [r.message_id for r in rows])
+    if not requests:
+        return {}
+    planned = [r for r in rows if r.message_id in requests]
+    borrowers = list(dict.fromkeys(r.borrower_id for r in planned))
+    latest = max(at_of[r.message_id] for r in planned)
+    states = case_state(conn, borrowers, as_of=latest)
+    with_contact = {r.borrower_id for r in planned if r.contact_id is not None}
+    consents = {b: decision_entries(load_records(conn, borrower_id=b)) for b in with_contact}
+    packs = {} if packs is None else packs
+    out: dict[str, Checked] = {}
+    for row in planned:
+        req, at = requests[row.message_id], at_of[row.message_id]
+        state = states.get(row.borrower_id)
+        if state is None:  # the borrower is gone: nothing may be sent
+            state = {"flags": ["erased"], "opted_out_channels": [], "history": [],
+                     "notices": [], "holds": ["erased"]}
+        fresh = _refreshed(req, state, consents.get(row.borrower_id, []), at)
+        pack = packs.get(req.jurisdiction)
+        if pack is None:
+            # The request names the pack version it was planned under; the newest pack of
+            # that jurisdiction is the one in force now.
+            pack = resolve_pack(resolve_pack(req.jurisdiction).jurisdiction)
+            packs[req.jurisdiction] = pack
+        decision = decide(fresh, pack)
+        expires = local_day_end(row.planned_at, req.borrower.timezone)
+        out[row.message_id] = (
+            verdict(decision, at=at, expires_at=expires, stopped_by=_stopped(state)),
+            fresh, decision)
+    return out

@@ -1,0 +1,152 @@
+"""Send-time enforcement on the ordinary path: plan with the cycle, send later with a worker.
+
+The worker runs on a clock that moves in quarter hours; every message that goes out is
+checked here independently (re-decided at its actual send instant from its planning
+request, and its local time checked against the validity of its planned day).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from faircollect.cases.disputes import open_dispute
+from faircollect.cases.promises import promise_to_pay
+from faircollect.cases.restrictions import request_cease
+from faircollect.cycle import run_cycle
+from faircollect.demo import approve_starter_library
+from faircollect.dispatch.channels.file import FileChannel
+from faircollect.dispatch.send_check import planning_requests
+from faircollect.dispatch.send_verdict import local_day_end
+from faircollect.dispatch.worker import Worker, WorkerOptions
+from faircollect.policy.decide import decide
+from faircollect.policy.pack import resolve_pack
+from faircollect.policy.params import ContactHours
+from faircollect.portfolio.generator import generate_portfolio
+from faircollect.portfolio.importer import import_portfolio
+from faircollect.store.tables.audit import audit_entries
+from faircollect.store.tables.dispatch import outbox
+from faircollect.store.tables.foundation import loans
+
+AS_OF = date(2026, 10, 31)
+DAY = date(2026, 11, 1)
+
+
+class MovingClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def planned(app, tmp_path: Path):  # type: ignore[no-untyped-def]
+    generate_portfolio(tmp_path / "pf", borrowers=300, seed=5, as_of=AS_OF)
+    import_portfolio(app, tmp_path / "pf", actor="test")
+    approve_starter_library(app)
+    result = run_cycle(app, DAY, now=datetime(2026, 10, 31, 12, tzinfo=UTC))
+    assert result.enqueued > 20
+    clock = MovingClock(datetime(2026, 10, 31, 12, tzinfo=UTC))
+    app.store.clock = clock
+    return app, clock
+
+
+def _worker(app: Any, tmp_path: Path, clock: MovingClock) -> Worker:
+    channel = FileChannel(tmp_path / "sent", clock=clock)
+    return Worker(app.store, app.vault, channel, WorkerOptions(batch=200, poll_interval=0))
+
+
+def _states(app: Any) -> dict[str, int]:
+    with app.store.read() as conn:
+        rows = conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
+        return {s: int(n) for s, n in rows}
+
+
+def _inside_hours(request: Any, at: datetime) -> bool:
+    """Independent check: no contact-hours rule of the pack fails at `at`."""
+    pack = resolve_pack(request.jurisdiction)
+    hours = {r.id for r in pack.rules if isinstance(r.params, ContactHours)}
+    decision = decide(request.at_time(at), pack)
+    return not hours & {v.rule for v in decision.violations}
+
+
+def test_a_worker_every_quarter_hour_sends_only_inside_local_hours(planned, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app, clock = planned
+    worker = _worker(app, tmp_path, clock)
+    # The worker starts late, as one started by hand after the cycle would: China's day is
+    # over (04:00 in Shanghai), London's evening and New York's afternoon are still open.
+    clock.now = datetime(2026, 11, 1, 20, tzinfo=UTC)
+    end = clock.now + timedelta(hours=24)
+    while clock.now <= end:
+        worker.drain(clock.now)
+        clock.now += timedelta(minutes=15)
+    with app.store.read() as conn:
+        rows = conn.execute(select(outbox)).all()
+        requests = planning_requests(conn, [r.message_id for r in rows])
+    sent = [r for r in rows if r.state == "sent"]
+    assert sent, "the worker sent nothing"
+    assert {r.state for r in rows} <= {"sent", "expired", "denied", "cancelled"}
+    for r in sent:
+        req = requests[r.message_id]
+        at = r.sent_at.replace(tzinfo=UTC) if r.sent_at.tzinfo is None else r.sent_at
+        assert _inside_hours(req, at), (r.message_id, at.astimezone(UTC).isoformat())
+        assert at < local_day_end(req.at, req.borrower.timezone)
+    assert any(r.state == "expired" for r in rows)  # China's messages: their day had ended
+
+
+def test_a_past_day_dispatched_now_sends_nothing(planned, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app, clock = planned
+    clock.now = datetime(2026, 11, 20, 12, tzinfo=UTC)  # weeks after the planned day
+    stats = _worker(app, tmp_path, clock).drain(clock.now)
+    assert stats.sent == 0 and stats.expired == stats.claimed > 0
+    assert set(_states(app)) == {"expired"}
+    with app.store.read() as conn:
+        reasons = conn.execute(select(outbox.c.last_error)).scalars().all()
+        audited = conn.execute(select(func.count()).select_from(audit_entries).where(
+            audit_entries.c.action == "dispatch.expired")).scalar_one()
+    assert all("validity ended" in (x or "") for x in reasons)
+    assert audited == stats.expired
+
+
+def _queued_borrowers(app: Any, n: int) -> list[str]:
+    with app.store.read() as conn:
+        ids = conn.execute(select(outbox.c.borrower_id).distinct().where(
+            outbox.c.audience == "borrower").order_by(outbox.c.borrower_id)).scalars().all()
+    assert len(ids) >= n
+    return list(ids[:n])
+
+
+def test_changes_between_planning_and_sending_stop_the_messages(planned, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app, clock = planned
+    disputed, ceased, promised = _queued_borrowers(app, 3)
+    now = clock.now
+    with app.store.transaction("test") as uow:
+        open_dispute(uow, app.vault, borrower_id=disputed, reason="wrong_amount", now=now)
+        request_cease(uow, borrower_id=ceased, now=now)
+        loan = uow.conn.execute(select(loans.c.loan_id).where(
+            loans.c.borrower_id == promised)).scalars().first()
+        promise_to_pay(uow, borrower_id=promised, loan_id=loan, amount="10.00",
+                       due_on=DAY + timedelta(days=5), today=AS_OF, now=now)
+    worker = _worker(app, tmp_path, clock)
+    end = datetime(2026, 11, 2, 12, tzinfo=UTC)
+    while clock.now <= end:
+        worker.drain(clock.now)
+        clock.now += timedelta(minutes=30)
+    with app.store.read() as conn:
+        rows = conn.execute(select(outbox).where(outbox.c.borrower_id.in_(
+            [disputed, ceased, promised]))).all()
+    # The dispute's own acknowledgement (not a planned message) is the only thing sent.
+    planned_rows = [r for r in rows if r.template_id != "dispute_ack" and
+                    "ack" not in r.template_id]
+    assert planned_rows
+    assert all(r.state != "sent" for r in planned_rows), [(r.borrower_id, r.state)
+                                                           for r in planned_rows]
+    by = {r.borrower_id: r for r in planned_rows}
+    assert by[disputed].state == "cancelled" and "dispute" in by[disputed].last_error
+    assert by[promised].state == "cancelled" and "promise" in by[promised].last_error
+    assert by[ceased].state in {"denied", "expired"}
