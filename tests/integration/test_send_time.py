@@ -150,3 +150,72 @@ def test_changes_between_planning_and_sending_stop_the_messages(planned, tmp_pat
     assert by[disputed].state == "cancelled" and "dispute" in by[disputed].last_error
     assert by[promised].state == "cancelled" and "promise" in by[promised].last_error
     assert by[ceased].state in {"denied", "expired"}
+
+
+def test_a_consent_withdrawn_after_planning_stops_the_contact_message(app) -> None:  # type: ignore[no-untyped-def]
+    """A locate message to a designated contact, planned while consent was valid."""
+    from faircollect.consent.ledger import ConsentLedger
+    from faircollect.dispatch.message import OutboundMessage
+    from faircollect.dispatch.outbox import enqueue
+    from faircollect.dispatch.send_check import check_rows
+    from faircollect.policy.records import record_decisions
+    from faircollect.policy.request import DecisionRequest
+    from faircollect.store.tables.cycle import planned_attempts
+    from tests.integration.dispatch_seed import T0, seed_borrower
+
+    clock = MovingClock(T0 - timedelta(days=1))
+    app.store.clock = clock
+    seed_borrower(app, "b-1", contact_id="c-1")
+    ledger = ConsentLedger(app.store, app.keys)
+    consent = ledger.grant(actor="borrower:b-1", borrower_id="b-1",
+                           purpose="contact_designated_contact", notice_text="notice v1",
+                           policy_version="2026.1", channel="app", contact_id="c-1")
+    clock.now = T0
+    entries = ledger.decision_consents("b-1")
+    request = DecisionRequest.model_validate({
+        "jurisdiction": "UK", "at": T0,
+        "attempt": {"channel": "sms", "audience": "designated_contact", "purpose": "locate",
+                    "contact_id": "c-1",
+                    "template": {"id": "t-locate", "approved": True, "locale": "en",
+                                 "body": "Please ask {name} to call us."}},
+        "borrower": {"timezone": "Europe/London", "days_past_due": 40,
+                     "unreachable_since": T0 - timedelta(days=30)},
+        "contacts": [{"id": "c-1", "relation": "sibling", "source": "borrower_designated"}],
+        "consents": entries,
+        "notices": [{"at": T0 - timedelta(days=5), "kind": "escalation_notice"}]})
+    pack = resolve_pack("UK")
+    decision = decide(request, pack)
+    assert decision.allowed, decision.violations
+    with app.store.transaction("test") as uow:
+        notice = enqueue(uow, app.vault, OutboundMessage(
+            idempotency_key="notice:b-1", borrower_id="b-1", channel="letter",
+            template_id="t-notice", purpose="collection", notice_kind="escalation_notice",
+            body="We may contact the person you named.", planned_at=T0 - timedelta(days=5)),
+            now=T0).message_id
+        uow.conn.execute(outbox.update().where(outbox.c.message_id == notice).values(
+            state="sent", sent_at=T0 - timedelta(days=5)))
+        mid = enqueue(uow, app.vault, OutboundMessage(
+            idempotency_key="locate:b-1:c-1", borrower_id="b-1", audience="designated_contact",
+            contact_id="c-1", channel="sms", template_id="t-locate", purpose="locate",
+            body="Please ask your contact to call us.", planned_at=T0), now=T0).message_id
+        (decision_id,) = record_decisions(uow, [(request, decision, "b-1", mid)], source="cycle",
+                                          now=T0)
+        uow.conn.execute(planned_attempts.insert().values(
+            attempt_id="a-1", idempotency_key="locate:b-1:c-1", business_date=T0.date(),
+            borrower_id="b-1", playbook_id="p", stage="s", step_id="x", kind="message",
+            channel="sms", audience="designated_contact", contact_id="c-1", purpose="locate",
+            template_id="t-locate", planned_at=T0, dpd=40, allowed=True, rules="",
+            categories="", pack_id=pack.id, message_id=mid, created_at=T0,
+            decision_id=decision_id))
+    with app.store.read() as conn:
+        row = conn.execute(select(outbox).where(outbox.c.message_id == mid)).one()
+        assert check_rows(conn, [row], {mid: T0 + timedelta(minutes=5)})[mid][0].action == "send"
+    clock.now = T0 + timedelta(minutes=1)
+    ledger.withdraw(actor="borrower:b-1", consent_id=consent.consent_id, channel="app")
+    clock.now = T0 + timedelta(minutes=5)
+    stats = _worker(app, Path(app.settings.home), clock).drain(clock.now)
+    assert stats.sent == 0 and stats.denied == 1
+    with app.store.read() as conn:
+        state, error = conn.execute(select(outbox.c.state, outbox.c.last_error).where(
+            outbox.c.message_id == mid)).one()
+    assert state == "denied" and "CONSENT" in error.upper()

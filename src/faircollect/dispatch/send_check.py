@@ -15,21 +15,26 @@ The verdicts are turned into outbox states by the worker; see `send_verdict` for
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from faircollect.cases.borrower import split
 from faircollect.cases.state import case_state
 from faircollect.consent.record import decision_entries
 from faircollect.consent.repository import load_records
+from faircollect.dispatch.history import history_for, notices_for
 from faircollect.dispatch.send_verdict import Verdict, local_day_end, verdict
 from faircollect.policy.decide import decide
 from faircollect.policy.decision import Decision
 from faircollect.policy.pack import Pack, resolve_pack
-from faircollect.policy.request import DecisionRequest
+from faircollect.policy.request import Consent, DecisionRequest, HistoryEntry, Notice
+from faircollect.store.tables.cases import disputes, hardship_pauses, payment_plans, promises
 from faircollect.store.tables.cycle import planned_attempts
+from faircollect.store.tables.foundation import borrowers
 from faircollect.store.tables.policy import policy_decisions
+from faircollect.vocabulary import HOLD_FLAGS
 
 HISTORY_DAYS = 9  # as the planner: the longest counted window is 7 local days
 _CHUNK = 900
@@ -53,6 +58,46 @@ def planning_requests(conn: Connection, message_ids: Sequence[str]) -> dict[str,
     return found
 
 
+def _states(conn: Connection, ids: list[str], as_of: datetime) -> dict[str, dict[str, Any]]:
+    """What the check needs of each borrower's state now.
+
+    The full case state (promises kept or broken, plans, hardship) is computed only for
+    borrowers with a case record that can matter; the others need only their flags,
+    opted-out channels, history and notices.
+    """
+    wanted = set(ids)
+    with_cases: set[str] = set()
+    for query in (
+        select(promises.c.borrower_id).where(promises.c.cancelled_at.is_(None),
+                                             promises.c.due_on >= as_of.date()),
+        select(payment_plans.c.borrower_id),
+        select(hardship_pauses.c.borrower_id),
+        select(disputes.c.borrower_id).where(disputes.c.state == "open"),
+    ):
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            with_cases.update(conn.execute(query.distinct().where(
+                query.selected_columns[0].in_(chunk))).scalars())
+    out = case_state(conn, [b for b in ids if b in with_cases], as_of=as_of)
+    plain = [b for b in ids if b not in with_cases]
+    if not plain:
+        return out
+    history, notices = history_for(conn, plain), notices_for(conn, plain)
+    for start in range(0, len(plain), _CHUNK):
+        for row in conn.execute(
+            select(borrowers.c.borrower_id, borrowers.c.flags, borrowers.c.opted_out_channels)
+            .where(borrowers.c.borrower_id.in_(plain[start:start + _CHUNK]),
+                   borrowers.c.erased_at.is_(None))
+        ):
+            flags = split(row.flags)
+            out[row.borrower_id] = {
+                "flags": flags, "opted_out_channels": split(row.opted_out_channels),
+                "holds": [f for f in flags if f in HOLD_FLAGS], "promise": None, "plan": None,
+                "disputes_open": [], "history": history[row.borrower_id],
+                "notices": notices[row.borrower_id]}
+    return {b: out[b] for b in ids if b in wanted and b in out}
+
+
 def _stopped(state: dict[str, Any]) -> str | None:
     if state.get("promise") is not None:
         return "a promise to pay is pending"
@@ -65,26 +110,25 @@ def _stopped(state: dict[str, Any]) -> str | None:
     return None
 
 
-def _refreshed(req: DecisionRequest, state: dict[str, Any], consents: list[dict[str, Any]],
+def _refreshed(req: DecisionRequest, state: dict[str, Any], consents: list[Consent],
                at: datetime) -> DecisionRequest:
     since = at - timedelta(days=HISTORY_DAYS)
-    history = [h for h in state["history"]
-               if h["at"] <= at and (h["audience"] != "borrower" or h["at"] >= since)]
+    history = tuple(
+        HistoryEntry.model_construct(at=h["at"], channel=h["channel"], audience=h["audience"],
+                                     contact_id=h["contact_id"], outcome=h["outcome"])
+        for h in state["history"]
+        if h["at"] <= at and (h["audience"] != "borrower" or h["at"] >= since))
+    notices = tuple(Notice.model_construct(at=n["at"], kind=n["kind"])
+                    for n in state["notices"] if n["at"] <= at)
     borrower = req.borrower.model_copy(update={
         "flags": tuple(state["flags"]),
         "opted_out_channels": tuple(state["opted_out_channels"]),
     })
-    data = req.model_dump()
-    data.update(
-        at=at,
-        borrower=borrower.model_dump(),
-        history=[{k: h[k] for k in ("at", "channel", "audience", "contact_id", "outcome")}
-                 for h in history],
-        notices=[{"at": n["at"], "kind": n["kind"]} for n in state["notices"] if n["at"] <= at],
-    )
+    update: dict[str, Any] = {"at": at.astimezone(UTC), "borrower": borrower,
+                              "history": history, "notices": notices}
     if req.attempt.contact_id is not None:
-        data["consents"] = [c for c in consents if c["contact_id"] == req.attempt.contact_id]
-    return DecisionRequest.model_validate(data)
+        update["consents"] = tuple(c for c in consents if c.contact_id == req.attempt.contact_id)
+    return req.model_copy(update=update)
 
 
 def check_rows(conn: Connection, rows: Sequence[Row[Any]], at_of: dict[str, datetime],
@@ -98,11 +142,13 @@ def check_rows(conn: Connection, rows: Sequence[Row[Any]], at_of: dict[str, date
     if not requests:
         return {}
     planned = [r for r in rows if r.message_id in requests]
-    borrowers = list(dict.fromkeys(r.borrower_id for r in planned))
+    ids = list(dict.fromkeys(r.borrower_id for r in planned))
     latest = max(at_of[r.message_id] for r in planned)
-    states = case_state(conn, borrowers, as_of=latest)
+    states = _states(conn, ids, latest)
     with_contact = {r.borrower_id for r in planned if r.contact_id is not None}
-    consents = {b: decision_entries(load_records(conn, borrower_id=b)) for b in with_contact}
+    consents = {b: [Consent.model_validate(c)
+                    for c in decision_entries(load_records(conn, borrower_id=b))]
+                for b in with_contact}
     packs = {} if packs is None else packs
     out: dict[str, Checked] = {}
     for row in planned:
