@@ -26,6 +26,7 @@ from faircollect.dispatch.worker import Worker, WorkerOptions
 from faircollect.policy.decide import decide
 from faircollect.policy.pack import resolve_pack
 from faircollect.policy.params import ContactHours
+from faircollect.policy.request import zone
 from faircollect.portfolio.generator import generate_portfolio
 from faircollect.portfolio.importer import import_portfolio
 from faircollect.store.tables.audit import audit_entries
@@ -97,6 +98,18 @@ def test_a_worker_every_quarter_hour_sends_only_inside_local_hours(planned, tmp_
         assert _inside_hours(req, at), (r.message_id, at.astimezone(UTC).isoformat())
         assert at < local_day_end(req.at, req.borrower.timezone)
     assert any(r.state == "expired" for r in rows)  # China's messages: their day had ended
+    # The compliance report plots the local hour of the actual sends and counts each outcome.
+    from faircollect.reports.compliance import build_report
+    with app.store.read() as conn:
+        report = build_report(conn, DAY, DAY)
+    hours = [0] * 24
+    for r in sent:
+        req = requests[r.message_id]
+        at = r.sent_at.replace(tzinfo=UTC) if r.sent_at.tzinfo is None else r.sent_at
+        hours[at.astimezone(zone(req.borrower.timezone)).hour] += 1
+    assert report.by_hour == hours
+    assert report.at_send["sent"] == len(sent) == report.sent
+    assert report.at_send["expired"] == sum(r.state == "expired" for r in rows)
 
 
 def test_a_past_day_dispatched_now_sends_nothing(planned, tmp_path) -> None:  # type: ignore[no-untyped-def]

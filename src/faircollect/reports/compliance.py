@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select
 from faircollect.ledger.roll_rates import roll_rates
 from faircollect.portfolio.snapshot import portfolio_snapshot
 from faircollect.reports.portfolio import _matrix
+from faircollect.store.tables.audit import audit_entries
 from faircollect.store.tables.cases import complaints
 from faircollect.store.tables.cycle import planned_attempts
 from faircollect.store.tables.dispatch import outbox
@@ -38,7 +39,8 @@ class ComplianceReport:
     attempts: int
     allowed: int
     sent: int
-    by_hour: list[int]
+    by_hour: list[int]  # messages sent, by the borrower-local hour they were sent
+    at_send: dict[str, int]  # what the worker's send-time decision did with queued messages
     denials_by_category: list[tuple[str, int]]
     denials_by_rule: list[tuple[str, int]]
     contact_persons: list[dict[str, Any]]
@@ -69,14 +71,31 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
                 "planned_at": pl.Datetime("us", "UTC"), "message_id": pl.String,
                 "playbook_id": pl.String, "arm": pl.String, "timezone": pl.String},
         orient="row")
-    sent_ids = {r[0] for r in _rows(conn, select(outbox.c.message_id).where(
-        outbox.c.state == "sent"))}
-    att = att.with_columns(sent=pl.col("message_id").is_in(list(sent_ids)))
+    box = pl.DataFrame(
+        [tuple(r) for r in _rows(conn, select(outbox.c.message_id, outbox.c.state,
+                                              outbox.c.sent_at))],
+        schema={"message_id": pl.String, "state": pl.String,
+                "sent_at": pl.Datetime("us", "UTC")}, orient="row")
+    att = att.join(box, on="message_id", how="left", maintain_order="left").with_columns(
+        sent=pl.col("state") == "sent")
+    att = att.with_columns(sent=pl.col("sent").fill_null(False))
+    # The local hour each message actually went out (not the hour it was planned for).
     by_hour = [0] * 24
     for (tz,), part in att.filter(pl.col("sent")).partition_by("timezone", as_dict=True).items():
-        hours = part["planned_at"].dt.convert_time_zone(str(tz)).dt.hour().to_list()
+        hours = part["sent_at"].dt.convert_time_zone(str(tz)).dt.hour().to_list()
         for h in hours:
             by_hour[h] += 1
+    queued = set(att["message_id"].drop_nulls().to_list())
+    deferred = sum(1 for (subject,) in _rows(conn, select(audit_entries.c.subject).where(
+        audit_entries.c.action == "dispatch.deferred"))
+        if subject.removeprefix("message:") in queued)
+    states = dict(att.filter(pl.col("state").is_not_null())["state"].value_counts().iter_rows())
+    at_send = {"sent": int(states.get("sent", 0)),
+               "denied at send": int(states.get("denied", 0)),
+               "deferred (then sent or expired)": deferred,
+               "expired": int(states.get("expired", 0)),
+               "cancelled": int(states.get("cancelled", 0)),
+               "still queued": int(states.get("pending", 0) + states.get("sending", 0))}
     denied = att.filter(~pl.col("allowed"))
 
     def tally(col: str) -> list[tuple[str, int]]:
@@ -101,7 +120,7 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
     names, matrix = _rolls(first, last)
     return ComplianceReport(
         start=start, end=end, attempts=att.height, allowed=att.height - denied.height,
-        sent=int(att["sent"].sum()), by_hour=by_hour,
+        sent=int(att["sent"].sum()), by_hour=by_hour, at_send=at_send,
         denials_by_category=tally("categories"), denials_by_rule=tally("rules"),
         contact_persons=persons,
         complaints=sorted((a, b, n) for (a, b), n in ctab.items()), holds=holds,
