@@ -3,6 +3,10 @@
 PostgreSQL tests skip with a clear reason only when no server answers; CI sets
 FAIRCOLLECT_REQUIRE_POSTGRES=1 so an unreachable server fails the run instead.
 Each PostgreSQL test gets its own schema, dropped afterwards.
+
+Shared data (the public conformance examples) is read from $FAIRCOLLECT_SHARED, else from
+<repository root>/../shared; a missing file skips with its path, or fails when CI=true or
+FAIRCOLLECT_REQUIRE_SHARED=1.
 """
 
 from __future__ import annotations
