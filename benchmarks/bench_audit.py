@@ -144,8 +144,9 @@ def _chain(records: list[bytes]) -> float:
     return statistics.median(chain_limit(records) for _ in range(5))
 
 
-def _row(figure: str, ours: float, unit: str, peer: str, peer_value: float, target: str,
-         met: bool) -> dict[str, Any]:
+def _row(figure: str, ours: float, unit: str, peer: str, peer_value: float,
+         target: str | None, met: bool | None) -> dict[str, Any]:
+    """One table row; a row that only reports a figure has target None and met None."""
     ratio = ours / peer_value if peer_value else float("nan")
     return {"figure": figure, "ours": round(ours, 3), "unit": unit, "peer": peer,
             "peer_value": round(peer_value, 3), "ratio": round(ratio, 3), "target": target,
@@ -166,16 +167,16 @@ def _verify_rows(engine: Engine, n: int, chain: float, quick: bool) -> list[dict
     kind = ("read natively" if native_reader() is not None else "read by the driver") + hashed
     for workers in (1, 2):
         full = _median_rate(n, lambda w=workers: verify(w), 3)
-        target = ">= 1,000,000/s and >= 0.5 x chain limit"
+        # The target holds for the full-size log only; the quick run just reports the figure.
+        target = None if quick else ">= 1,000,000/s and >= 0.5 x chain limit"
+        met = None if quick else (full >= 1_000_000 and full >= 0.5 * chain)
         rows.append(_row(f"verify {n:,} entries from SQLite, {workers} process(es), {kind}", full,
-                         "entries/s", "SHA-256 chain limit", chain,
-                         target + (" (full size only)" if quick else ""),
-                         quick or (full >= 1_000_000 and full >= 0.5 * chain)))
+                         "entries/s", "SHA-256 chain limit", chain, target, met))
     if native_reader() is not None:  # the path PostgreSQL and open transactions take
         full = _median_rate(n, lambda: verify(2, native=False), 3)
         rows.append(_row(f"verify {n:,} entries from SQLite, 2 process(es), read by the driver"
                          f"{hashed}", full, "entries/s", "SHA-256 chain limit", chain,
-                         "reported", True))
+                         None, None))
     return rows
 
 
@@ -216,8 +217,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             used = i == 0  # the second row shows the fallback, for comparison only
             rows.append(_row(f"verify core, in memory, 1 process ({kind})", core, "entries/s",
                              "SHA-256 chain limit", chain,
-                             ">= 0.5 x chain limit" if used else "reported (fallback)",
-                             core >= 0.5 * chain or not used))
+                             ">= 0.5 x chain limit" if used else None,
+                             core >= 0.5 * chain if used else None))
         engine = sqlite_engine(f"sqlite:///{path}")
         rows += _verify_rows(engine, n_prove, _chain(sample), quick)
         rng = random.Random(1)

@@ -91,7 +91,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             "figure": f"template lints, uncached, 1 core ({n:,} lints)",
             "ours": one_raw, "unit": "lints/s",
             "peer": "bare re.search of the lexicon union, no normalisation", "peer_value": peer,
-            "ratio": one_raw / peer, "target": "(reported)", "met": True,
+            "ratio": one_raw / peer, "target": None, "met": None,
         },
         {
             # The target is held against distinct texts: repeated templates hit the cache.
@@ -104,13 +104,13 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             "figure": f"template lints, cached, 1 core ({n:,} lints of {len(msgs)} zh-CN/en templates)",
             "ours": one, "unit": "lints/s",
             "peer": "bare re.search of the lexicon union, no normalisation", "peer_value": peer,
-            "ratio": one / peer, "target": "(reported)", "met": True,
+            "ratio": one / peer, "target": None, "met": None,
         },
         {
             "figure": f"template lints, cached, 2 worker processes ({2 * n:,} lints)",
             "ours": two, "unit": "lints/s",
             "peer": "bare re.search of the lexicon union, 1 core", "peer_value": peer,
-            "ratio": two / peer, "target": "(reported)", "met": True,
+            "ratio": two / peer, "target": None, "met": None,
         },
     ]
 

@@ -3,6 +3,10 @@
 PostgreSQL tests skip with a clear reason only when no server answers; CI sets
 FAIRCOLLECT_REQUIRE_POSTGRES=1 so an unreachable server fails the run instead.
 Each PostgreSQL test gets its own schema, dropped afterwards.
+
+Shared data (the public conformance examples) is read from $FAIRCOLLECT_SHARED, else from
+<repository root>/../shared; a missing file skips with its path, or fails when CI=true or
+FAIRCOLLECT_REQUIRE_SHARED=1.
 """
 
 from __future__ import annotations
@@ -15,6 +19,64 @@ from pathlib import Path
 import pytest
 
 from faircollect.config import Secret, Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_dir() -> Path:
+    """The shared data folder: $FAIRCOLLECT_SHARED if set, else <repository root>/../shared."""
+    env = os.environ.get("FAIRCOLLECT_SHARED")
+    return Path(env) if env else REPO_ROOT.parent / "shared"
+
+
+def shared_required() -> bool:
+    """CI (CI=true) or FAIRCOLLECT_REQUIRE_SHARED=1: a missing shared file fails, not skips."""
+    return (os.environ.get("CI", "").lower() == "true"
+            or os.environ.get("FAIRCOLLECT_REQUIRE_SHARED") == "1")
+
+
+def _shared_missing(relpath: str) -> tuple[Path, str | None]:
+    path = shared_dir() / relpath
+    if path.exists():
+        return path, None
+    return path, (f"shared data file {path} is not present (set FAIRCOLLECT_SHARED to the "
+                  f"shared folder; it defaults to <repository root>/../shared)")
+
+
+def require_shared(relpath: str) -> Path:
+    """The shared file at relpath; skip when absent, or fail in CI / FAIRCOLLECT_REQUIRE_SHARED=1."""
+    path, problem = _shared_missing(relpath)
+    if problem:
+        if shared_required():
+            pytest.fail(problem)
+        pytest.skip(problem)
+    return path
+
+
+def optional_shared(relpath: str) -> Path | None:
+    """The shared file at relpath, or None locally when absent (still fails when required)."""
+    path, problem = _shared_missing(relpath)
+    if problem:
+        if shared_required():
+            pytest.fail(problem)
+        return None
+    return path
+
+
+POLICY_EXAMPLES = "conformance/policy-examples.jsonl"
+
+
+@pytest.fixture
+def policy_examples() -> Path:
+    """The public policy conformance examples (JSON lines) from the shared folder."""
+    return require_shared(POLICY_EXAMPLES)
+
+
+@pytest.fixture
+def policy_examples_if_present() -> Path | None:
+    """Like policy_examples, but None (no skip) locally when the shared folder is absent."""
+    return optional_shared(POLICY_EXAMPLES)
+
 
 PG_BASE = os.environ.get("FAIRCOLLECT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

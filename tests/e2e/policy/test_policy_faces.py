@@ -15,7 +15,6 @@ import pytest
 from faircollect.api import create_app
 from faircollect.cli import main
 
-EXAMPLES = Path("/work/shared/conformance/policy-examples.jsonl")
 REQUEST: dict[str, Any] = {
     "jurisdiction": "CN", "at": "2026-05-11T14:05:00+00:00",
     "attempt": {"channel": "call", "audience": "borrower", "purpose": "collection",
@@ -41,14 +40,14 @@ class Client:
         return asyncio.run(go())
 
 
-def fixtures() -> list[dict[str, Any]]:
+def fixtures(examples: Path | None = None) -> list[dict[str, Any]]:
     allowed = json.loads(json.dumps(REQUEST))
     allowed["at"] = "2026-05-11T06:00:00+00:00"
     held = json.loads(json.dumps(allowed))
     held["borrower"]["flags"] = ["dispute_open"]
     out = [REQUEST, allowed, held]
-    if EXAMPLES.exists():
-        out += [json.loads(line)["request"] for line in EXAMPLES.read_text().splitlines()]
+    if examples is not None:
+        out += [json.loads(line)["request"] for line in examples.read_text().splitlines()]
     return out
 
 
@@ -58,8 +57,9 @@ def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out.out, out.err
 
 
-def test_cli_jsonl_and_http_agree(tmp_path: Path, capsysbinary: Any) -> None:
-    reqs = fixtures()
+def test_cli_jsonl_and_http_agree(tmp_path: Path, capsysbinary: Any,
+                                  policy_examples_if_present: Path | None) -> None:
+    reqs = fixtures(policy_examples_if_present)
     f = tmp_path / "reqs.jsonl"
     f.write_text("".join(json.dumps(r) + "\n" for r in reqs))
     proc = subprocess.run([sys.executable, "-m", "faircollect", "policy", "check", str(f)],

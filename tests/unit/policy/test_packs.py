@@ -11,8 +11,6 @@ from faircollect.errors import ConfigError, InputError
 from faircollect.policy import CATEGORIES, builtin_packs, decide, parse_request, resolve_pack
 from faircollect.policy.pack import house_rules, load_pack_file, parse_pack
 
-CONFORMANCE = Path("/work/shared/conformance/policy-examples.jsonl")
-
 GOOD = """
 id: xx-2026.2
 jurisdiction: XX
@@ -44,9 +42,9 @@ def test_resolve_by_jurisdiction_or_id() -> None:
         resolve_pack("FR")
 
 
-def test_a_valid_new_pack_tightens_hours() -> None:
+def test_a_valid_new_pack_tightens_hours(policy_examples: Path) -> None:
     pack = parse_pack(GOOD, "xx.yaml")
-    req = json.loads(CONFORMANCE.read_text().splitlines()[0])["request"]  # 14:00 Shanghai
+    req = json.loads(policy_examples.read_text().splitlines()[0])["request"]  # 14:00 Shanghai
     req["jurisdiction"] = "XX"
     req["at"] = "2026-05-11T10:00:00Z"  # 18:00 local
     d = decide(parse_request(req), pack)
@@ -97,11 +95,10 @@ def test_explain_a_rule() -> None:
         resolve_pack("US").rule("NOPE-1")
 
 
-@pytest.mark.skipif(not CONFORMANCE.exists(), reason="shared conformance examples not present")
-def test_public_conformance_examples() -> None:
+def test_public_conformance_examples(policy_examples: Path) -> None:
     from datetime import datetime
 
-    for line in CONFORMANCE.read_text().splitlines():
+    for line in policy_examples.read_text().splitlines():
         x = json.loads(line)
         r = parse_request(x["request"])
         d = decide(r, resolve_pack(r.jurisdiction))
