@@ -167,6 +167,8 @@ def test_changes_between_planning_and_sending_stop_the_messages(planned, tmp_pat
 
 def test_a_consent_withdrawn_after_planning_stops_the_contact_message(app) -> None:  # type: ignore[no-untyped-def]
     """A locate message to a designated contact, planned while consent was valid."""
+    from tests.integration.dispatch_seed import T0, seed_borrower
+
     from faircollect.consent.ledger import ConsentLedger
     from faircollect.dispatch.message import OutboundMessage
     from faircollect.dispatch.outbox import enqueue
@@ -174,7 +176,6 @@ def test_a_consent_withdrawn_after_planning_stops_the_contact_message(app) -> No
     from faircollect.policy.records import record_decisions
     from faircollect.policy.request import DecisionRequest
     from faircollect.store.tables.cycle import planned_attempts
-    from tests.integration.dispatch_seed import T0, seed_borrower
 
     clock = MovingClock(T0 - timedelta(days=1))
     app.store.clock = clock
