@@ -87,3 +87,28 @@ def test_unknown_option_is_bad_input(tmp_path: Path) -> None:
     result = _run(["demo", "--borrowers", "0"], tmp_path)
     assert result.returncode == 2
     assert "--borrowers" in result.stderr
+
+
+def _figures(home: Path, out: str) -> tuple[list[str], str, str]:
+    """What a demo shows, less the paths, the timing and the per-run signing keys."""
+    import re
+
+    lines = [line for line in out.splitlines()
+             if str(home) not in line and not line.startswith(("finished", "audit log:"))]
+    def text(name: str) -> str:
+        return re.sub(r"<[^>]+>", " ", (home / name).read_text(encoding="utf-8"))
+    return lines, text("compliance.html"), text("report.html")
+
+
+def test_the_demo_is_reproducible_and_refuses_a_home_with_data(tmp_path: Path) -> None:
+    args = ["demo", "--borrowers", "300", "--days", "4", "--as-of", "2026-11-05", "--seed", "9"]
+    one, two = tmp_path / "one", tmp_path / "two"
+    first, second = _run(args, one), _run(args, two)
+    assert first.returncode == second.returncode == 0, first.stderr[-2000:]
+    assert _figures(one, first.stdout) == _figures(two, second.stdout)
+    again = _run(args, one)
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+    assert "already holds 300 borrowers" in again.stderr and "--fresh" in again.stderr
+    fresh = _run([*args, "--fresh"], one)
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert _figures(one, fresh.stdout) == _figures(two, second.stdout)

@@ -2,16 +2,52 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import func, select
 
-from faircollect.cli._context import app_for
+from faircollect.bootstrap import App
+from faircollect.cli._context import app_for, settings
 from faircollect.cli._values import parse_day
-from faircollect.errors import InputError
+from faircollect.config import Settings
+from faircollect.errors import Conflict, InputError
+from faircollect.store.tables.foundation import borrowers
+from faircollect.vault.keys import KEYRING_FILE
+
+
+def _embedded_db(cfg: Settings) -> Path | None:
+    url = cfg.database_url.value
+    default = (cfg.home / "faircollect.db").resolve()
+    return default if url == f"sqlite:///{default}" else None
+
+
+def _start_afresh(cfg: Settings) -> None:
+    """Remove the demo's own files from the home: the embedded database and its keyring."""
+    db = _embedded_db(cfg)
+    if db is None:
+        raise InputError("--fresh only resets the embedded SQLite database in FAIRCOLLECT_HOME; "
+                         "for another database, point --db at an empty one", field="fresh")
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"),
+                 cfg.home / KEYRING_FILE, cfg.home / "audit.checkpoint"):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(cfg.home / "sent", ignore_errors=True)
+    shutil.rmtree(cfg.home / "demo-portfolio", ignore_errors=True)
+
+
+def _refuse_existing_data(app: App) -> None:
+    """The demo writes a synthetic portfolio: never beside a lender's (or an earlier) one."""
+    with app.store.read() as conn:
+        held = conn.execute(select(func.count()).select_from(borrowers)).scalar_one()
+    if held:
+        raise Conflict(f"this home's database already holds {held:,} borrowers; the demo "
+                       "only runs on an empty one: use --fresh to start anew, or set "
+                       "FAIRCOLLECT_HOME to a new folder")
 
 
 def register(app: typer.Typer) -> None:
@@ -28,6 +64,10 @@ def demo_command(
     days: Annotated[
         int, typer.Option(help="Days of the daily cycle to simulate before --as-of (0: none).")
     ] = 30,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Delete the embedded demo database and keyring in "
+                           "FAIRCOLLECT_HOME first, and start anew.")
+    ] = False,
 ) -> None:
     """Import a synthetic portfolio, run a simulated month, report, verify the audit log."""
     from faircollect.demo import run_demo
@@ -38,7 +78,10 @@ def demo_command(
         raise InputError("--days must be between 0 and 366", field="days")
     day = parse_day(as_of, "--as-of") if as_of else datetime.now(UTC).date()
     console = Console()
+    if fresh:
+        _start_afresh(settings(ctx))
     fc = app_for(ctx)
+    _refuse_existing_data(fc.app)
     started = datetime.now(UTC)
     result = run_demo(
         fc.app,

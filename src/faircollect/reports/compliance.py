@@ -113,7 +113,7 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
         ctab[(c.complainant, c.category)] = ctab.get((c.complainant, c.category), 0) + 1
     flags = [f for r in _rows(conn, select(borrowers.c.flags)) for f in (r[0] or "").split(";")]
     holds = sorted(((f, flags.count(f)) for f in set(flags) if f in HOLD_FLAGS),
-                   key=lambda kv: -kv[1])
+                   key=lambda kv: (-kv[1], kv[0]))  # ties by name: the same on every run
     book = len(_rows(conn, select(contacts.c.contact_id).where(
         contacts.c.source == "address_book")))
     first, last = portfolio_snapshot(conn, start), portfolio_snapshot(conn, end)
