@@ -111,9 +111,29 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _show_usage_error(exc: typer.TyperException) -> None:
+def _context_for(app: typer.Typer, args: list[str]) -> Any:
+    """A context for the command the arguments name, for errors the parser raised without one
+    (an option missing its value): follow the command names from the root."""
+    cmd: Any = typer.main.get_command(app)
+    ctx: Any = cmd.context_class(cmd, info_name="faircollect", **CONTEXT_SETTINGS)
+    for token in args:
+        if token == "--":
+            break
+        sub = cmd.get_command(ctx, token) if hasattr(cmd, "get_command") else None
+        if sub is not None:
+            cmd = sub
+            ctx = cmd.context_class(cmd, info_name=token, parent=ctx)
+    return ctx
+
+
+def _show_usage_error(exc: typer.TyperException, app: typer.Typer, args: list[str]) -> None:
     """Usage, a hint and one error line, as plain text (no markup, no colour codes)."""
     ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        try:
+            ctx = _context_for(app, args)
+        except Exception:  # the usage line is a courtesy; the error line must still be shown
+            ctx = None
     lines: list[str] = []
     if ctx is not None:
         lines.append(ctx.get_usage())
@@ -153,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.write(text + "\n")
             return 2
         if getattr(exc, "ctx", None) is not None or exc.exit_code == 2:
-            _show_usage_error(exc)
+            _show_usage_error(exc, app, args)
             return 2
         sys.stderr.write(f"error: {_one_line(exc.format_message())}\n")
         return exc.exit_code
