@@ -2,19 +2,34 @@
 
 Each command group lives in its own module under `faircollect.cli` and exposes
 `register(app)`. Errors are mapped to exit codes here and nowhere else:
-0 ok, 1 failure, 2 bad input.
+0 ok, 1 failure, 2 bad input or bad usage.
+
+Usage errors (an unknown command or option, a missing argument, a bad option value) print
+the usage line, a hint and one `error:` line on standard error, and exit 2. `-h`/`--help`
+print help and exit 0, `--version` prints the version and exits 0. A bare `faircollect` (or
+a bare command group such as `faircollect templates`) prints its help and exits 2: it names
+no command, so a script that ran it by mistake fails. No traceback is
+shown unless `--debug` is given (or FAIRCOLLECT_DEBUG=1); then it precedes the error line.
+Messages are printed as text, never read as Rich markup.
+
+Typer (0.29 and later) carries its own copy of Click, so the Click exceptions it raises are
+not `click`'s: they are caught here through Typer's public names (`typer.TyperException`,
+`typer.Exit`, `typer.Abort`).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
-from typing import Annotated
+import traceback
+from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from faircollect import __version__
 from faircollect.errors import FairCollectError
 
 # Command modules, in the order their commands appear in --help.
@@ -39,6 +54,15 @@ COMMAND_MODULES = (
 
 err_console = Console(stderr=True)
 
+# Both spellings work at every level: `faircollect -h`, `faircollect templates lint -h`.
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"faircollect {__version__}\n")
+        raise typer.Exit(0)
+
 
 def _root(
     ctx: typer.Context,
@@ -46,9 +70,18 @@ def _root(
         str | None,
         typer.Option("--db", help="Database URL; overrides FAIRCOLLECT_DATABASE_URL."),
     ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the Python traceback with any error."),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                     callback=_print_version),
+    ] = False,
 ) -> None:
     """FairCollect: lawful, privacy-preserving debt collection."""
-    ctx.obj = {"db": db}
+    ctx.obj = {"db": db, "debug": debug}
 
 
 def build_app() -> typer.Typer:
@@ -58,6 +91,7 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        context_settings=CONTEXT_SETTINGS,
         callback=_root,
     )
     for name in COMMAND_MODULES:
@@ -65,21 +99,83 @@ def build_app() -> typer.Typer:
     return app
 
 
+def _wants_debug(args: list[str]) -> bool:
+    """--debug anywhere before a `--` (usage errors can come before the option is parsed)."""
+    if os.environ.get("FAIRCOLLECT_DEBUG", "").strip() not in ("", "0"):
+        return True
+    head = args[: args.index("--")] if "--" in args else args
+    return "--debug" in head
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _context_for(app: typer.Typer, args: list[str]) -> Any:
+    """A context for the command the arguments name, for errors the parser raised without one
+    (an option missing its value): follow the command names from the root."""
+    cmd: Any = typer.main.get_command(app)
+    ctx: Any = cmd.context_class(cmd, info_name="faircollect", **CONTEXT_SETTINGS)
+    for token in args:
+        if token == "--":
+            break
+        sub = cmd.get_command(ctx, token) if hasattr(cmd, "get_command") else None
+        if sub is not None:
+            cmd = sub
+            ctx = cmd.context_class(cmd, info_name=token, parent=ctx)
+    return ctx
+
+
+def _show_usage_error(exc: typer.TyperException, app: typer.Typer, args: list[str]) -> None:
+    """Usage, a hint and one error line, as plain text (no markup, no colour codes)."""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        try:
+            ctx = _context_for(app, args)
+        except Exception:  # the usage line is a courtesy; the error line must still be shown
+            ctx = None
+    lines: list[str] = []
+    if ctx is not None:
+        lines.append(ctx.get_usage())
+        names = getattr(ctx, "help_option_names", None) or ["--help"]
+        lines.append(f"Try '{ctx.command_path} {names[0]}' for help.")
+    lines.append(f"error: {_one_line(exc.format_message())}")
+    sys.stderr.write("\n".join(lines) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _wants_debug(args)
     app = build_app()
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = app(args=args, prog_name="faircollect", standalone_mode=False)
     except FairCollectError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
+        if debug:
+            traceback.print_exc()
+        err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         return exc.exit_code
-    except click.exceptions.Abort:
-        err_console.print("aborted")
+    except typer.Abort:
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write("aborted\n")
         return 1
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        return 2 if isinstance(exc, click.UsageError) else exc.exit_code
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.TyperException as exc:
+        if debug:
+            traceback.print_exc()
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            # No command named. Typer's Rich help has already printed itself (standard
+            # output) while the error was built; plain help comes back as the message.
+            text = exc.format_message().strip("\n")
+            if text.strip():
+                sys.stdout.write(text + "\n")
+            return 2
+        if getattr(exc, "ctx", None) is not None or exc.exit_code == 2:
+            _show_usage_error(exc, app, args)
+            return 2
+        sys.stderr.write(f"error: {_one_line(exc.format_message())}\n")
         return exc.exit_code
     return result if isinstance(result, int) else 0
 

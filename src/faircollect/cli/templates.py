@@ -36,8 +36,16 @@ def register(app: typer.Typer) -> None:
 
 def lint_command(
     file: Annotated[str, typer.Argument(help="JSON Lines of templates; '-' reads standard input.")],
+    strict: Annotated[bool, typer.Option(
+        "--strict/--exit-zero",
+        help="--strict: exit 1 when any template is non-compliant. --exit-zero (the default, "
+             "as spec/template-lint.md states): exit 0 whatever the findings.")] = False,
 ) -> None:
-    """Lint each template line; print one JSON result per line, in order (spec/template-lint.md)."""
+    """Lint each template line; print one JSON result per line, in order (spec/template-lint.md).
+
+    Exit 0 whatever the findings (or, with --strict, 1 if any template is non-compliant);
+    2 on malformed input, with the line named. The output is the same either way.
+    """
     from faircollect.content.batch import parse_lines, results
 
     source = "<stdin>" if file == "-" else file
@@ -50,10 +58,15 @@ def lint_command(
             raise InputError(f"cannot read {file}: {type(exc).__name__}", file=file) from None
     requests = parse_lines(lines, source=source)
     out = sys.stdout
+    non_compliant = 0
     for result in results(requests):
         out.write(orjson.dumps(result).decode("utf-8"))
         out.write("\n")
+        if result.get("compliant") is False:
+            non_compliant += 1
     out.flush()
+    if strict and non_compliant:
+        raise typer.Exit(1)
 
 
 def _registry(ctx: typer.Context) -> tuple[TemplateRegistry, Actor]:
