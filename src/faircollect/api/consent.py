@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from faircollect.api.auth import Principal
@@ -18,10 +18,22 @@ from faircollect.api.deps import principal, services
 from faircollect.bootstrap import App
 from faircollect.consent.ledger import ConsentLedger, Issued
 from faircollect.errors import AccessDenied, NotFound
+from faircollect.instants import to_utc
 from faircollect.store.tables.foundation import consent_records
 
 router = APIRouter(prefix="/v1", tags=["consent"])
 STAFF_WITHDRAW = ("compliance", "admin")
+
+
+def _in_range(value: datetime) -> datetime:
+    """An instant that has a UTC equivalent (a 422 naming the field otherwise); naive ones pass
+    through to the ledger, which names the missing offset."""
+    if value.tzinfo is not None:
+        to_utc(value)
+    return value
+
+
+BodyInstant = Annotated[datetime, AfterValidator(_in_range)]
 
 
 class GrantBody(BaseModel):
@@ -32,13 +44,13 @@ class GrantBody(BaseModel):
     notice_text: str = Field(min_length=1, description="The exact notice the borrower was shown.")
     policy_version: str
     contact_id: str | None = None
-    expires_at: datetime | None = None
+    expires_at: BodyInstant | None = None
 
 
 class WithdrawBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    at: datetime | None = None
+    at: BodyInstant | None = None
 
 
 def _issued(issued: Issued) -> dict[str, Any]:

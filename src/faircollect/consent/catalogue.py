@@ -30,13 +30,26 @@ class Purpose(_Frozen):
     data_categories: tuple[str, ...] = Field(min_length=1)
     sensitive: bool
     default_days: int = Field(gt=0)
+    # The longest a consent may run: a grant or renewal may not name an expiry further away.
+    # Defaults to default_days when the catalogue does not say.
+    max_days: int | None = Field(default=None, gt=0)
     separate_consent: bool
     needs_contact: bool
     third_party: bool
 
+    @model_validator(mode="after")
+    def _max_covers_default(self) -> Purpose:
+        if self.max_days is not None and self.max_days < self.default_days:
+            raise ValueError("max_days must be at least default_days")
+        return self
+
     @property
     def default_duration(self) -> timedelta:
         return timedelta(days=self.default_days)
+
+    @property
+    def max_duration(self) -> timedelta:
+        return timedelta(days=self.max_days if self.max_days is not None else self.default_days)
 
 
 class Controller(_Frozen):

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, insert, select
 
 from faircollect.consent import frame, record
-from faircollect.consent.catalogue import Catalogue, load_catalogue
+from faircollect.consent.catalogue import Catalogue, Purpose, load_catalogue
 from faircollect.consent.receipt import SIGNING_KEY_NAME, build_receipt, sign_receipt
 from faircollect.consent.record import ConsentRecord, ConsentState
 from faircollect.consent.repository import (
@@ -33,6 +33,7 @@ from faircollect.consent.repository import (
     load_records_frame,
 )
 from faircollect.errors import Conflict, InputError, IntegrityError, NotFound
+from faircollect.instants import to_utc
 from faircollect.store.tables.consent import consent_notices, consent_receipts
 from faircollect.store.tables.foundation import consent_records
 from faircollect.store.unit_of_work import Store, UnitOfWork
@@ -41,6 +42,9 @@ from faircollect.vault.keys import KeyProvider
 # How a consent was given or withdrawn (Kantara "collection method").
 CHANNELS: tuple[str, ...] = ("app", "web", "paper", "call", "portal", "api")
 REVIEW_CHANNEL = "review"
+# How far ahead of the store's clock a withdrawal may be dated: room for a client clock that
+# runs a little fast, no more. A withdrawal dated later is refused (docs/consent-and-access.md).
+WITHDRAWAL_CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,20 @@ class Review:
 def _aware(value: datetime, name: str) -> datetime:
     if value.tzinfo is None:
         raise InputError(f"{name} needs a time zone offset", field=name)
+    try:
+        to_utc(value)
+    except ValueError as exc:
+        raise InputError(f"{name}: {exc}", field=name) from None
     return value
+
+
+def _within_max(purpose: Purpose, start: datetime, end: datetime) -> None:
+    if end - start > purpose.max_duration:
+        raise InputError(
+            f"expires_at: a consent for purpose {purpose.id} may run at most "
+            f"{purpose.max_duration.days} days (its maximum duration in the catalogue)",
+            field="expires_at", purpose=purpose.id, max_days=purpose.max_duration.days,
+        )
 
 
 class ConsentLedger:
@@ -104,6 +121,7 @@ class ConsentLedger:
         end = _aware(expires_at, "expires_at") if expires_at else start + p.default_duration
         if end <= start:
             raise InputError("expires_at must be after granted_at", field="expires_at")
+        _within_max(p, start, end)
         if p.needs_contact and not contact_id:
             raise InputError(f"purpose {purpose} needs a contact_id", field="contact_id")
         if not p.needs_contact and contact_id:
@@ -161,6 +179,7 @@ class ConsentLedger:
             end = _aware(expires_at, "expires_at") if expires_at else start + p.default_duration
             if end <= start:
                 raise InputError("expires_at must be after the renewal time", field="expires_at")
+            _within_max(p, start, end)
             b = load_borrower(uow.conn, first.borrower_id)
             rec = self._append(uow, ConsentRecord(
                 0, consent_id, first.borrower_id, first.purpose, first.contact_id, "renew",
@@ -175,6 +194,13 @@ class ConsentLedger:
         self._check_channel(channel)
         now = self.store.clock()
         when = _aware(at, "at") if at else now
+        if when > now + WITHDRAWAL_CLOCK_SKEW:
+            raise InputError(
+                f"at: a withdrawal cannot be dated in the future (more than "
+                f"{int(WITHDRAWAL_CLOCK_SKEW.total_seconds() // 60)} minutes after the store's "
+                f"clock, {now.isoformat()})",
+                field="at",
+            )
         with self.store.transaction(actor) as uow:
             recs = self._consent(uow.conn, consent_id)
             done = next((r for r in recs if r.kind == "withdraw"), None)

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from faircollect.errors import InputError
+from faircollect.instants import to_utc
 
 # The contract's vocabulary, re-exported for the policy modules.
 from faircollect.vocabulary import ATTEMPT_PURPOSES as ATTEMPT_PURPOSES
@@ -52,7 +53,7 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    return to_utc(value)  # ValueError (a validation error naming the field) on overflow
 
 
 Instant = Annotated[AwareDatetime, AfterValidator(_utc)]
