@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from faircollect.errors import InputError
+
 
 def to_utc(value: datetime) -> datetime:
     """`value` in UTC; ValueError when it has no offset or falls outside years 1..9999 in UTC."""
@@ -21,3 +23,12 @@ def to_utc(value: datetime) -> datetime:
         raise ValueError(
             f"{value.isoformat()} is out of range: in UTC it falls outside years 1..9999"
         ) from None
+
+
+def require_in_range(value: datetime, name: str) -> datetime:
+    """`value` unchanged when it has a UTC equivalent; an InputError naming `name` otherwise."""
+    try:
+        to_utc(value)
+    except ValueError as exc:
+        raise InputError(f"{name}: {exc}", field=name) from None
+    return value

@@ -14,6 +14,10 @@ AttemptPurpose = Literal["reminder", "collection", "locate"]
 Outcome = Literal["connected", "no_answer", "busy", "delivered", "failed", "refused"]
 ContactSource = Literal["borrower_designated", "address_book", "public_record"]
 
+# Days of borrower contact history a decision request carries: the longest counted window
+# is 7 local days, and the margin covers every time zone (planner and send-time check).
+HISTORY_DAYS: Final = 9
+
 JURISDICTIONS: Final = ("CN", "US", "UK")
 LOCALES: Final = ("zh-CN", "en")
 CHANNELS: Final[tuple[str, ...]] = get_args(Channel)

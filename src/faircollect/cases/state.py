@@ -54,6 +54,27 @@ def _chunks(ids: list[str]) -> Iterator[list[str]]:
         yield ids[start : start + CHUNK]
 
 
+def with_live_cases(conn: Connection, day: date, ids: list[str] | None = None) -> set[str]:
+    """Borrowers whose case can matter on `day`: a promise not cancelled and not yet due (a
+    promise past its due date is kept or broken, no longer pending), any payment plan, any
+    hardship pause. `ids` limits the answer to those borrowers (all when None)."""
+    queries = (
+        select(promises.c.borrower_id).where(promises.c.due_on >= day,
+                                             promises.c.cancelled_at.is_(None)),
+        select(payment_plans.c.borrower_id),
+        select(hardship_pauses.c.borrower_id),
+    )
+    found: set[str] = set()
+    for query in queries:
+        if ids is None:
+            found.update(conn.execute(query.distinct()).scalars())
+            continue
+        for chunk in _chunks(ids):
+            found.update(conn.execute(query.distinct().where(
+                query.selected_columns[0].in_(chunk))).scalars())
+    return found
+
+
 def case_state(
     conn: Connection, borrower_ids: Iterable[str], *, as_of: datetime | None = None
 ) -> dict[str, dict[str, Any]]:

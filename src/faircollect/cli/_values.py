@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from faircollect.errors import InputError
-from faircollect.instants import to_utc
+from faircollect.instants import require_in_range
 
 
 def parse_instant(text: str, option: str) -> datetime:
@@ -18,11 +18,7 @@ def parse_instant(text: str, option: str) -> datetime:
         raise InputError(f"{option}: {text!r} is not an ISO date or time", field=option) from None
     if value.tzinfo is None:
         raise InputError(f"{option}: {text!r} needs an offset (e.g. +08:00 or Z)", field=option)
-    try:
-        to_utc(value)
-    except ValueError as exc:
-        raise InputError(f"{option}: {exc}", field=option) from None
-    return value
+    return require_in_range(value, option)
 
 
 def parse_day(text: str, option: str) -> date:

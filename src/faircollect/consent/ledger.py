@@ -33,7 +33,7 @@ from faircollect.consent.repository import (
     load_records_frame,
 )
 from faircollect.errors import Conflict, InputError, IntegrityError, NotFound
-from faircollect.instants import to_utc
+from faircollect.instants import require_in_range
 from faircollect.store.tables.consent import consent_notices, consent_receipts
 from faircollect.store.tables.foundation import consent_records
 from faircollect.store.unit_of_work import Store, UnitOfWork
@@ -70,11 +70,7 @@ class Review:
 def _aware(value: datetime, name: str) -> datetime:
     if value.tzinfo is None:
         raise InputError(f"{name} needs a time zone offset", field=name)
-    try:
-        to_utc(value)
-    except ValueError as exc:
-        raise InputError(f"{name}: {exc}", field=name) from None
-    return value
+    return require_in_range(value, name)
 
 
 def _within_max(purpose: Purpose, start: datetime, end: datetime) -> None:

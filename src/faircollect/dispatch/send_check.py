@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from faircollect.cases.borrower import split
-from faircollect.cases.state import case_state
+from faircollect.cases.state import case_state, with_live_cases
 from faircollect.consent.record import decision_entries
 from faircollect.consent.repository import load_records
 from faircollect.dispatch.history import history_for, notices_for
@@ -30,13 +30,12 @@ from faircollect.policy.decide import decide
 from faircollect.policy.decision import Decision
 from faircollect.policy.pack import Pack, resolve_pack
 from faircollect.policy.request import Consent, DecisionRequest, HistoryEntry, Notice
-from faircollect.store.tables.cases import disputes, hardship_pauses, payment_plans, promises
+from faircollect.store.tables.cases import disputes
 from faircollect.store.tables.cycle import planned_attempts
 from faircollect.store.tables.foundation import borrowers
 from faircollect.store.tables.policy import policy_decisions
-from faircollect.vocabulary import HOLD_FLAGS
+from faircollect.vocabulary import HISTORY_DAYS, HOLD_FLAGS
 
-HISTORY_DAYS = 9  # as the planner: the longest counted window is 7 local days
 _CHUNK = 900
 
 Checked = tuple[Verdict, DecisionRequest, Decision]
@@ -65,19 +64,11 @@ def _states(conn: Connection, ids: list[str], as_of: datetime) -> dict[str, dict
     borrowers with a case record that can matter; the others need only their flags,
     opted-out channels, history and notices.
     """
-    wanted = set(ids)
-    with_cases: set[str] = set()
-    for query in (
-        select(promises.c.borrower_id).where(promises.c.cancelled_at.is_(None),
-                                             promises.c.due_on >= as_of.date()),
-        select(payment_plans.c.borrower_id),
-        select(hardship_pauses.c.borrower_id),
-        select(disputes.c.borrower_id).where(disputes.c.state == "open"),
-    ):
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start:start + _CHUNK]
-            with_cases.update(conn.execute(query.distinct().where(
-                query.selected_columns[0].in_(chunk))).scalars())
+    with_cases = with_live_cases(conn, as_of.date(), ids)
+    for start in range(0, len(ids), _CHUNK):  # an open dispute is named, not just a hold flag
+        with_cases.update(conn.execute(select(disputes.c.borrower_id).distinct().where(
+            disputes.c.state == "open",
+            disputes.c.borrower_id.in_(ids[start:start + _CHUNK]))).scalars())
     out = case_state(conn, [b for b in ids if b in with_cases], as_of=as_of)
     plain = [b for b in ids if b not in with_cases]
     if not plain:
@@ -95,7 +86,7 @@ def _states(conn: Connection, ids: list[str], as_of: datetime) -> dict[str, dict
                 "holds": [f for f in flags if f in HOLD_FLAGS], "promise": None, "plan": None,
                 "disputes_open": [], "history": history[row.borrower_id],
                 "notices": notices[row.borrower_id]}
-    return {b: out[b] for b in ids if b in wanted and b in out}
+    return out
 
 
 def _stopped(state: dict[str, Any]) -> str | None:

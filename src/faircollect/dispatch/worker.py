@@ -154,8 +154,6 @@ class Worker:
                 due_by=due_by,
             )
             stats.claimed += len(rows)
-            if not rows:
-                return out
             rows = self._check(uow, rows, now, stamp, stats)
             if not rows:
                 return out

@@ -77,8 +77,7 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
         schema={"message_id": pl.String, "state": pl.String,
                 "sent_at": pl.Datetime("us", "UTC")}, orient="row")
     att = att.join(box, on="message_id", how="left", maintain_order="left").with_columns(
-        sent=pl.col("state") == "sent")
-    att = att.with_columns(sent=pl.col("sent").fill_null(False))
+        sent=(pl.col("state") == "sent").fill_null(False))
     # The local hour each message actually went out (not the hour it was planned for).
     by_hour = [0] * 24
     for (tz,), part in att.filter(pl.col("sent")).partition_by("timezone", as_dict=True).items():

@@ -26,8 +26,7 @@ from faircollect.policy.request import DecisionRequest
 from faircollect.policy.vector import decide_frame
 from faircollect.strategy.inputs import PlanInputs
 from faircollect.strategy.library import PlaybookSet
-
-HISTORY_DAYS = 9  # the longest counted window is 7 days; a margin covers every time zone
+from faircollect.vocabulary import HISTORY_DAYS
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,9 @@ from datetime import date, datetime, time
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from faircollect.cases.state import case_state
+from faircollect.cases.state import case_state, with_live_cases
 from faircollect.errors import InputError
 from faircollect.ledger.snapshot import snapshot
-from faircollect.store.tables.cases import hardship_pauses, payment_plans, promises
 from faircollect.store.tables.dispatch import outbox
 from faircollect.store.tables.foundation import borrowers, contacts, loans
 from faircollect.strategy.cache import InputCache
@@ -59,11 +58,7 @@ def _case_flags(conn: Connection, ids: list[str], day: date) -> pl.DataFrame:
     yet due (a promise past its due date is kept or broken, no longer pending), any payment
     plan, any hardship pause (a lapsed one drops its flag).
     """
-    with_cases: set[str] = set(r[0] for r in conn.execute(
-        select(promises.c.borrower_id).distinct().where(promises.c.due_on >= day,
-                                                        promises.c.cancelled_at.is_(None))))
-    for table in (payment_plans, hardship_pauses):
-        with_cases.update(r[0] for r in conn.execute(select(table.c.borrower_id).distinct()))
+    with_cases = with_live_cases(conn, day)
     wanted = [b for b in ids if b in with_cases]
     at = datetime.combine(day, time(0)).astimezone()
     states = case_state(conn, wanted, as_of=at) if wanted else {}
