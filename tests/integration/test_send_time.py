@@ -233,3 +233,45 @@ def test_a_consent_withdrawn_after_planning_stops_the_contact_message(app) -> No
         state, error = conn.execute(select(outbox.c.state, outbox.c.last_error).where(
             outbox.c.message_id == mid)).one()
     assert state == "denied" and "CONSENT" in error.upper()
+
+
+def test_payments_since_planning_cancel_what_they_make_pointless(planned, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Payments arrive by re-importing the lender's files, as on the ordinary path."""
+    from faircollect.portfolio.snapshot import borrower_balances
+
+    app, clock = planned
+    with app.store.read() as conn:
+        queued = conn.execute(select(outbox.c.message_id, outbox.c.borrower_id).where(
+            outbox.c.audience == "borrower")).all()
+        requests = planning_requests(conn, [m for m, _ in queued])
+        overdue_ids = sorted({b for m, b in queued if requests[m].borrower.days_past_due > 0})
+        full, partly = overdue_ids[:2]
+        owned = {b: conn.execute(select(loans.c.loan_id, loans.c.principal_minor).where(
+            loans.c.borrower_id == b)).all() for b in (full, partly)}
+        before = borrower_balances(conn, [full, partly], DAY)
+    assert before[full][0] > 0 and before[partly][0] > 0
+    lines = [f"p-full-{i},{loan},{DAY},{principal * 2 / 100:.2f}"
+             for i, (loan, principal) in enumerate(owned[full])]
+    # The other pays exactly what is overdue (its only loan's arrears), not the future dues.
+    (loan, _), = owned[partly]
+    lines.append(f"p-arrears,{loan},{DAY},{before[partly][0] / 100:.2f}")
+    with (tmp_path / "pf" / "payments.csv").open("a", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    import_portfolio(app, tmp_path / "pf", actor="test")
+    with app.store.read() as conn:
+        after = borrower_balances(conn, [full, partly], DAY)
+    assert after[full] == (0, False) and after[partly][0] == 0 and after[partly][1]
+    clock.now = datetime(2026, 11, 1, 14, tzinfo=UTC)
+    worker = _worker(app, tmp_path, clock)
+    while clock.now <= datetime(2026, 11, 2, 12, tzinfo=UTC):
+        worker.drain(clock.now)
+        clock.now += timedelta(minutes=30)
+    with app.store.read() as conn:
+        rows = conn.execute(select(outbox).where(
+            outbox.c.borrower_id.in_([full, partly]))).all()
+        others = conn.execute(select(func.count()).select_from(outbox).where(
+            outbox.c.state == "sent")).scalar_one()
+    assert rows and others > 0
+    why = {r.borrower_id: (r.state, r.last_error) for r in rows}
+    assert why[full] == ("cancelled", "since planning: paid in full"), why
+    assert why[partly] == ("cancelled", "since planning: paid: nothing is overdue now"), why

@@ -5,8 +5,8 @@ For every claimed message the daily cycle planned, the planning request (kept in
 at the moment of sending, with what is true now: the contact history and notices sent
 since planning, the borrower's flags (holds, cease requests) and opted-out channels, and
 the consents as the ledger holds them now (a withdrawal since planning counts). Account
-changes that make the playbook stop (a promise to pay, a payment plan, a hold) cancel the
-message. Messages not planned by the cycle (a dispute acknowledgement, a required letter)
+changes that make the playbook stop (paid in full, nothing overdue any more for a message
+planned while something was, a promise to pay, a payment plan, a hold) cancel the message. Messages not planned by the cycle (a dispute acknowledgement, a required letter)
 have no planning request and are sent as before.
 
 The verdicts are turned into outbox states by the worker; see `send_verdict` for them.
@@ -15,10 +15,10 @@ The verdicts are turned into outbox states by the worker; see `send_verdict` for
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, func, select
 
 from faircollect.cases.borrower import split
 from faircollect.cases.state import case_state, with_live_cases
@@ -30,9 +30,10 @@ from faircollect.policy.decide import decide
 from faircollect.policy.decision import Decision
 from faircollect.policy.pack import Pack, resolve_pack
 from faircollect.policy.request import Consent, DecisionRequest, HistoryEntry, Notice
+from faircollect.portfolio.snapshot import borrower_balances
 from faircollect.store.tables.cases import disputes
 from faircollect.store.tables.cycle import planned_attempts
-from faircollect.store.tables.foundation import borrowers
+from faircollect.store.tables.foundation import borrowers, loans, payments
 from faircollect.store.tables.policy import policy_decisions
 from faircollect.vocabulary import HISTORY_DAYS, HOLD_FLAGS
 
@@ -89,7 +90,53 @@ def _states(conn: Connection, ids: list[str], as_of: datetime) -> dict[str, dict
     return out
 
 
+def _paid_since(conn: Connection, planned: Sequence[Row[Any]],
+                requests: dict[str, DecisionRequest], day: date) -> dict[str, str]:
+    """Borrowers whose payments since planning leave the planned messages pointless, with
+    why: everything repaid ("paid in full"), or a message planned while something was
+    overdue and nothing is overdue now.
+
+    Only borrowers with a payment recorded since the batch was planned (or dated after its
+    planned day) are recomputed; the others owe what they owed when the cycle planned.
+    """
+    ids = list(dict.fromkeys(r.borrower_id for r in planned))
+    messages = [r.message_id for r in planned]
+    bounds = [conn.execute(
+        select(func.min(planned_attempts.c.created_at), func.min(planned_attempts.c.planned_at))
+        .where(planned_attempts.c.message_id.in_(messages[start:start + _CHUNK]))).one()
+        for start in range(0, len(messages), _CHUNK)]
+    bounds = [b for b in bounds if b[0] is not None]
+    if not bounds:
+        return {}
+    since, first_day = min(b[0] for b in bounds), min(b[1] for b in bounds).date()
+    paying: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        paying.update(conn.execute(
+            select(loans.c.borrower_id).distinct()
+            .join(payments, payments.c.loan_id == loans.c.loan_id)
+            .where(loans.c.borrower_id.in_(ids[start:start + _CHUNK]),
+                   (payments.c.created_at >= since) | (payments.c.paid_on > first_day))
+        ).scalars())
+    if not paying:
+        return {}
+    wanted = sorted(paying)
+    balances: dict[str, tuple[int, bool]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        balances.update(borrower_balances(conn, wanted[start:start + _CHUNK], day))
+    overdue_at_plan = {r.borrower_id for r in planned
+                       if requests[r.message_id].borrower.days_past_due > 0}
+    out: dict[str, str] = {}
+    for borrower_id, (overdue, owing) in balances.items():
+        if not owing:
+            out[borrower_id] = "paid in full"
+        elif overdue == 0 and borrower_id in overdue_at_plan:
+            out[borrower_id] = "paid: nothing is overdue now"
+    return out
+
+
 def _stopped(state: dict[str, Any]) -> str | None:
+    if state.get("paid"):
+        return str(state["paid"])
     if state.get("promise") is not None:
         return "a promise to pay is pending"
     if state.get("plan") is not None:
@@ -136,6 +183,9 @@ def check_rows(conn: Connection, rows: Sequence[Row[Any]], at_of: dict[str, date
     ids = list(dict.fromkeys(r.borrower_id for r in planned))
     latest = max(at_of[r.message_id] for r in planned)
     states = _states(conn, ids, latest)
+    for borrower_id, why in _paid_since(conn, planned, requests, latest.date()).items():
+        if borrower_id in states:
+            states[borrower_id]["paid"] = why
     with_contact = {r.borrower_id for r in planned if r.contact_id is not None}
     consents = {b: [Consent.model_validate(c)
                     for c in decision_entries(load_records(conn, borrower_id=b))]

@@ -11,7 +11,8 @@ re-decision and the message's validity into one verdict:
 - `defer`: a timing rule denies it now, and the next allowed moment is inside its validity;
 - `deny`: a rule that no later moment today clears denies it;
 - `cancel`: the account changed since planning so that the playbook would plan nothing
-  (a promise to pay, a payment plan, a hold such as a dispute or a cease request).
+  (paid in full, or nothing overdue any more; a promise to pay, a payment plan, a hold
+  such as a dispute or a cease request).
 """
 
 from __future__ import annotations
