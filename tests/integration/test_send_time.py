@@ -275,3 +275,28 @@ def test_payments_since_planning_cancel_what_they_make_pointless(planned, tmp_pa
     why = {r.borrower_id: (r.state, r.last_error) for r in rows}
     assert why[full] == ("cancelled", "since planning: paid in full"), why
     assert why[partly] == ("cancelled", "since planning: paid: nothing is overdue now"), why
+
+
+def test_the_worker_keeps_to_each_message_s_stored_validity(planned, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app, clock = planned
+    with app.store.read() as conn:
+        rows = conn.execute(select(outbox).where(outbox.c.audience == "borrower")
+                            .order_by(outbox.c.planned_at)).all()
+        requests = planning_requests(conn, [r.message_id for r in rows])
+    # The cycle stored each message's validity: the end of its borrower-local planned day.
+    assert all(r.expires_at == local_day_end(r.planned_at, requests[r.message_id]
+                                             .borrower.timezone) for r in rows)
+    # A message whose validity is shorter (as a playbook horizon could make it) is not sent
+    # after it, even inside its contact hours; the others are.
+    short = rows[-1]
+    ends = short.planned_at + timedelta(minutes=1)
+    with app.store.transaction("test") as uow:
+        uow.conn.execute(outbox.update().where(outbox.c.message_id == short.message_id)
+                         .values(expires_at=ends))
+    clock.now = short.planned_at + timedelta(minutes=2)
+    _worker(app, tmp_path, clock).drain(clock.now)
+    with app.store.read() as conn:
+        state, why = conn.execute(select(outbox.c.state, outbox.c.last_error).where(
+            outbox.c.message_id == short.message_id)).one()
+    assert (state, why) == ("expired", f"validity ended at {ends.isoformat()}")
+    assert _states(app).get("sent", 0) > 0

@@ -47,6 +47,9 @@ class OutboundMessage:
     audience: str = "borrower"
     contact_id: str | None = None
     notice_kind: str | None = None
+    # The end of the message's validity (exclusive): never sent at or after it. None: no
+    # end (a case letter that must go out whenever the worker runs).
+    expires_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.idempotency_key or len(self.idempotency_key) > MAX_KEY_LENGTH:
@@ -74,6 +77,8 @@ class OutboundMessage:
                 "contact_id: required for a designated contact, absent for the borrower",
                 field="contact_id",
             )
+        if self.expires_at is not None and self.expires_at <= self.planned_at:
+            raise InputError("expires_at: must be after planned_at", field="expires_at")
         if not self.template_id:
             raise InputError("template_id: required", field="template_id")
         if self.planned_at.tzinfo is None:

@@ -99,6 +99,7 @@ def _row(message: OutboundMessage, body_ct: bytes, now: datetime) -> dict[str, A
         "notice_kind": message.notice_kind,
         "body_ct": body_ct,
         "planned_at": message.planned_at,
+        "expires_at": message.expires_at,
         "state": "pending",
         "attempts": 0,
         "created_at": now,

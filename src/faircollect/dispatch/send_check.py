@@ -206,7 +206,7 @@ def check_rows(conn: Connection, rows: Sequence[Row[Any]], at_of: dict[str, date
             pack = resolve_pack(resolve_pack(req.jurisdiction).jurisdiction)
             packs[req.jurisdiction] = pack
         decision = decide(fresh, pack)
-        expires = local_day_end(row.planned_at, req.borrower.timezone)
+        expires = row.expires_at or local_day_end(row.planned_at, req.borrower.timezone)
         out[row.message_id] = (
             verdict(decision, at=at, expires_at=expires, stopped_by=_stopped(state)),
             fresh, decision)

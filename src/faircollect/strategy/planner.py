@@ -34,6 +34,7 @@ ATTEMPT_COLUMNS = (
     "borrower_id", "jurisdiction", "playbook_id", "arm", "stage", "step_id", "kind",
     "channel", "audience", "contact_id", "purpose", "template_id", "next_step", "planned_at",
     "timezone", "locale", "dpd", "overdue_minor", "currency", "due_date", "hours_end",
+    "expires_at",
 )
 
 
@@ -153,8 +154,11 @@ def plan_day(inputs: PlanInputs, books: PlaybookSet, day: date) -> Plan:
 def _cols(frame: pl.DataFrame) -> pl.DataFrame:
     have = set(frame.columns)
     return frame.select([c if c in have else pl.lit(None).alias(c)
-                         for c in ATTEMPT_COLUMNS if c not in ("planned_at", "hours_end")]
-                        + ["hours_start", "hours_end"])
+                         for c in ATTEMPT_COLUMNS
+                         if c not in ("planned_at", "hours_end", "expires_at")]
+                        + ["hours_start", "hours_end",
+                           (pl.col("valid_days") if "valid_days" in have
+                            else pl.lit(1)).cast(pl.Int32).alias("valid_days")])
 
 
 def _eligible_contacts(inp: PlanInputs, cur: pl.DataFrame, day: date) -> pl.DataFrame:
@@ -246,22 +250,30 @@ def _notices(cur: pl.DataFrame, steps: pl.DataFrame, announced: pl.DataFrame,
 
 
 def _timed(attempts: pl.DataFrame, day: date) -> pl.DataFrame:
-    """Give each attempt a minute inside its hours, as a UTC instant of its local day."""
+    """Give each attempt a minute inside its hours, as a UTC instant of its local day, and
+    the end of its validity: the local midnight `valid_days` after the start of that day."""
     span = ((pl.col("hours_end") - pl.col("hours_start")) // 60 - 1).clip(lower_bound=1)
     mix = (pl.col("borrower_id").hash(seed=day.toordinal())
            ^ pl.col("step_id").hash(seed=1) ^ pl.col("contact_id").fill_null("").hash(seed=2))
     spread = (mix % span.cast(pl.UInt64)).cast(pl.Int32)
     frame = attempts.with_columns(
         local=pl.lit(datetime.combine(day, time(0)))
-        + pl.duration(seconds=pl.col("hours_start") + spread * 60))
+        + pl.duration(seconds=pl.col("hours_start") + spread * 60),
+        local_end=pl.lit(datetime.combine(day, time(0)))
+        + pl.duration(days=pl.col("valid_days")))
     parts = []
     for (tz,), part in frame.partition_by("timezone", as_dict=True).items():
         parts.append(part.with_columns(
             planned_at=pl.col("local").dt.replace_time_zone(
                 str(tz), ambiguous="earliest", non_existent="null")
+            .dt.convert_time_zone("UTC"),
+            # Midnight exists in every zone the planner serves; "latest" keeps a day whole.
+            expires_at=pl.col("local_end").dt.replace_time_zone(
+                str(tz), ambiguous="latest", non_existent="null")
             .dt.convert_time_zone("UTC")))
     if not parts:
-        return frame.with_columns(planned_at=pl.lit(None, pl.Datetime("us", "UTC")))
+        return frame.with_columns(planned_at=pl.lit(None, pl.Datetime("us", "UTC")),
+                                  expires_at=pl.lit(None, pl.Datetime("us", "UTC")))
     # Local times inside preferred daytime hours always exist; a null would mean a zone
     # skipping that hour, and such an attempt is left to tomorrow rather than guessed.
     return pl.concat(parts).filter(pl.col("planned_at").is_not_null())

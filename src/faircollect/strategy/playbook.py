@@ -27,12 +27,13 @@ STOP_CONDITIONS: Final[tuple[str, ...]] = ("paid", "promise_pending", "plan_acti
 ESCALATIONS: Final[tuple[str, ...]] = ("contact_person", "field_visit", "agency", "legal")
 DEFAULT_NOTICE_DAYS: Final = 3
 _ID = re.compile(r"^[a-z][a-z0-9_]*(-[a-z0-9_]+)*-\d{4}\.\d+$")
+MAX_VALID_DAYS = 7
 _STEP_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _TOP_KEYS = {"id", "jurisdiction", "segment", "title", "notice_days", "notice", "stop_when",
              "stages", "experiment"}
 _STAGE_KEYS = {"name", "dpd", "announce", "steps"}
 _STEP_KEYS = {"id", "channel", "template", "audience", "purpose", "hours", "every_days",
-              "max_attempts", "after_days", "escalation", "announce", "sources"}
+              "max_attempts", "after_days", "escalation", "announce", "sources", "valid_days"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,9 @@ class Step:
     escalation: str | None
     announce: str | None
     sources: tuple[str, ...]
+    # How many borrower-local days a planned message stays sendable: 1 (the default) ends
+    # its validity with its planned local day; 3 lets a letter go out up to two days late.
+    valid_days: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +162,10 @@ def _step(raw: Any, where: str, stage: str) -> Step:
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise _fail(where, f"{what}: sources must be a list")
     announce = raw.get("announce")
+    valid_days = _int(raw, where, "valid_days", 1, 1)
+    if valid_days > MAX_VALID_DAYS:
+        raise _fail(where, f"{what}: valid_days must be at most {MAX_VALID_DAYS}: a message "
+                    "sent days after it was planned no longer says what is true")
     return Step(
         id=sid,
         channel=raw["channel"],
@@ -171,6 +179,7 @@ def _step(raw: Any, where: str, stage: str) -> Step:
         escalation=escalation,
         announce=str(announce).strip() if announce else None,
         sources=tuple(sources),
+        valid_days=valid_days,
     )
 
 

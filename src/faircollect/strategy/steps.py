@@ -17,7 +17,7 @@ STEP_SCHEMA = {
     "channel": pl.String, "template_id": pl.String, "audience": pl.String,
     "purpose": pl.String, "hours_start": pl.Int32, "hours_end": pl.Int32,
     "every_days": pl.Int32, "max_attempts": pl.Int32, "after_days": pl.Int32,
-    "escalation": pl.String, "announce": pl.String,
+    "escalation": pl.String, "announce": pl.String, "valid_days": pl.Int32,
 }
 
 
@@ -43,7 +43,8 @@ def step_frame(books: PlaybookSet) -> pl.DataFrame:
                 purpose = st.purpose or (tpl.purpose if tpl else None)
                 rows.append((book.id, s.name, st.id, i, st.channel, st.template, st.audience,
                              purpose, st.hours.start, st.hours.end, st.every_days,
-                             st.max_attempts, st.after_days, st.escalation, st.announce))
+                             st.max_attempts, st.after_days, st.escalation, st.announce,
+                             st.valid_days))
     return pl.DataFrame(rows, schema=STEP_SCHEMA, orient="row")
 
 

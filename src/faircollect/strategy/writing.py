@@ -91,6 +91,7 @@ def _message(books: PlaybookSet, r: dict[str, Any], key: str,
         body=render(tpl, message_values(r, sign)), planned_at=r["planned_at"],
         audience=r["audience"], contact_id=r["contact_id"],
         notice_kind="escalation_notice" if r["kind"] == "notice" else None,
+        expires_at=r.get("expires_at"),
     )
 
 

@@ -167,3 +167,39 @@ def test_compare_arms() -> None:
     assert rows["champion"]["roll_forward_rate"] == 0.5
     assert rows["challenger"]["contacts_per_account"] == 2
     assert rows["champion"]["complaints_per_1000"] == 500
+
+
+def _with_validity(days: int) -> Any:
+    """The shipped set with every step of every playbook valid for `days` local days."""
+    from dataclasses import replace
+    books = {pid: replace(b, stages=tuple(
+        replace(s, steps=tuple(replace(st, valid_days=days) for st in s.steps))
+        for s in b.stages)) for pid, b in BOOKS.playbooks.items()}
+    return replace(BOOKS, playbooks=books)
+
+
+def test_each_message_is_valid_until_the_end_of_its_local_day() -> None:
+    plan = plan_day(_inputs([_account(f"b{i}", -2) for i in range(20)]), BOOKS, DAY)
+    # Shanghai keeps UTC+8 all year: 2026-03-11 00:00 local is 2026-03-10 16:00 UTC.
+    assert set(plan.attempts["expires_at"]) == {datetime(2026, 3, 10, 16, tzinfo=UTC)}
+
+
+def test_validity_follows_the_local_calendar_across_clock_changes() -> None:
+    ny = {"jurisdiction": "US", "timezone": "America/New_York", "locale": "en-US",
+          "currency": "USD"}
+    day = date(2026, 11, 1)  # New York's 25-hour day: clocks go back at 02:00
+    accounts = [_account(f"b{i}", -2, due_date=day + timedelta(days=2), **ny) for i in range(5)]
+    one = plan_day(_inputs(accounts), BOOKS, day).attempts
+    assert len(one) > 0
+    # 2026-11-02 00:00 EST (UTC-5) is 05:00 UTC, 29 hours after the day began at 04:00 UTC.
+    assert set(one["expires_at"]) == {datetime(2026, 11, 2, 5, tzinfo=UTC)}
+    spring = date(2026, 3, 7)  # a three-day horizon across the spring-forward night
+    accounts = [_account(f"b{i}", -2, due_date=spring + timedelta(days=2), **ny)
+                for i in range(5)]
+    three = plan_day(_inputs(accounts), _with_validity(3), spring).attempts
+    notices = three.filter(pl.col("step_id").str.starts_with("notice-"))
+    steps = three.filter(~pl.col("step_id").str.starts_with("notice-"))
+    assert len(steps) > 0 and len(notices) > 0
+    # 2026-03-10 00:00 EDT (UTC-4) is 04:00 UTC; a round's notice keeps its one day.
+    assert set(steps["expires_at"]) == {datetime(2026, 3, 10, 4, tzinfo=UTC)}
+    assert set(notices["expires_at"]) == {datetime(2026, 3, 8, 5, tzinfo=UTC)}

@@ -58,6 +58,8 @@ def test_the_unchanged_copy_is_accepted() -> None:
     (lambda d: _step(d, "cn-early-sms").update(template="cn-early-call"), "not what the step"),
     (lambda d: d["stages"][1].update(dpd=[0, 15]), "overlap"),
     (lambda d: _step(d, "cn-early-sms").update(colour="red"), "unknown keys"),
+    (lambda d: _step(d, "cn-early-sms").update(valid_days=0), "valid_days"),
+    (lambda d: _step(d, "cn-early-sms").update(valid_days=8), "at most 7"),
 ])
 def test_a_playbook_that_could_break_a_pack_is_refused(change, message) -> None:  # type: ignore[no-untyped-def]
     doc = _doc()

@@ -34,7 +34,8 @@ outbox = Table(
     # Set for notices the borrower must have had before a step (escalation_notice, ...).
     Column("notice_kind", String(48), nullable=True),
     Column("body_ct", LargeBinary, nullable=False),
-    Column("planned_at", UTCDateTime, nullable=False),
+    Column("planned_at", UTCDateTime, nullable=False),  # not sent before it
+    Column("expires_at", UTCDateTime, nullable=True),  # nor at or after it (None: no end)
     Column("state", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("claimed_by", String(64), nullable=True),
