@@ -6,12 +6,13 @@ Nothing here runs at import time; faces call these functions when a command star
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from faircollect.config import Settings
 from faircollect.store.engine import make_engine
 from faircollect.store.migrate import upgrade
 from faircollect.store.unit_of_work import Clock, Store, utc_now
-from faircollect.vault.keys import KeyProvider, LocalKeyring
+from faircollect.vault.keys import CreationGuard, KeyProvider, LocalKeyring
 from faircollect.vault.vault import Vault
 
 
@@ -23,9 +24,43 @@ def open_store(settings: Settings, *, migrate: bool = True, clock: Clock = utc_n
     return Store(engine, clock=clock)
 
 
-def open_keys(settings: Settings) -> KeyProvider:
-    """The key provider: the local keyring in FAIRCOLLECT_HOME (the embedded default)."""
-    return LocalKeyring.open(settings.home)
+def open_keys(settings: Settings, store: Store | None = None) -> KeyProvider:
+    """The key provider: the local keyring in FAIRCOLLECT_HOME (the embedded default).
+
+    A key is created only where nothing depends on one yet: never beside a database that
+    already holds data keys or audit entries (a lost keyring must be restored, not
+    silently replaced). Without a store, this command only reads keys and creates none.
+    """
+    return LocalKeyring.open(settings.home, guard=creation_guard(store))
+
+
+def creation_guard(store: Store | None) -> CreationGuard:
+    """Why a key may not be created now (data already depends on one), or None."""
+
+    def guard(what: str) -> str | None:
+        if store is None:
+            return "this command only reads keys"
+        from sqlalchemy import func, select
+
+        from faircollect.store.tables.audit import audit_checkpoints, audit_entries
+        from faircollect.store.tables.consent import consent_receipts
+        from faircollect.store.tables.foundation import data_keys
+
+        def count(table: Any) -> int:
+            with store.read() as conn:
+                return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+        if what == "keyring":
+            held = [f"{n:,} {label}" for n, label in (
+                (count(data_keys), "data keys"), (count(audit_entries), "audit entries")) if n]
+            return f"the database already holds {' and '.join(held)}" if held else None
+        if what == "signing:audit" and (n := count(audit_checkpoints)):
+            return f"the audit log already has {n:,} signed checkpoint(s)"
+        if what == "signing:consent" and (n := count(consent_receipts)):
+            return f"the database already holds {n:,} signed consent receipt(s)"
+        return None
+
+    return guard
 
 
 @dataclass
@@ -43,4 +78,5 @@ class App:
 
 def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     """Compose the store, keys and vault for one invocation."""
-    return App(settings=settings, store=open_store(settings, clock=clock), keys=open_keys(settings))
+    store = open_store(settings, clock=clock)
+    return App(settings=settings, store=store, keys=open_keys(settings, store))

@@ -199,4 +199,16 @@ def run_range(app: App, start: date, end: date, *, books: PlaybookSet | None = N
             out.append(DayRun(result))
             say(f"{day}: {result.allowed} allowed, {result.denied} denied")
         day += timedelta(days=1)
+    shred_after_erasures(app, actor, say)
     return out
+
+
+def shred_after_erasures(app: App, actor: str, say: Say = lambda _: None) -> None:
+    """The daily cycle's last step: a new key epoch when erasures happened since the last."""
+    from faircollect.access.shredding import pending_shred, shred_erased
+
+    if not pending_shred(app.store):
+        return
+    done = shred_erased(app.store, app.keys, app.vault, actor=actor)
+    say(f"shred step: {done.shredded} erased data key(s) no longer open from older copies "
+        f"(new master {done.new_master}, {len(done.retired)} old master key(s) destroyed)")

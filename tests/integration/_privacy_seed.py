@@ -46,7 +46,7 @@ def seed(app: App, *, at: datetime = T0, last_payment: date = date(2026, 2, 1)) 
     vault = app.vault
     with app.store.transaction("seed") as uow:
         for bid, p in PEOPLE.items():
-            key_row, cipher = vault.new_key_row(bid, at)
+            key_row, cipher = vault.new_key_row(uow.conn, bid, at)
             uow.conn.execute(insert(data_keys).values(**key_row))
             sealed = {
                 f"{f}_ct": vault.seal(cipher, p[f], "borrowers", f, bid) if p[f] else None

@@ -44,7 +44,7 @@ def seed_borrower(
     """A borrower (and optionally a designated contact) with sealed phone and e-mail."""
     vault = app.vault
     with app.store.transaction("test") as uow:
-        row, cipher = vault.new_key_row(borrower_id, T0)
+        row, cipher = vault.new_key_row(uow.conn, borrower_id, T0)
         uow.conn.execute(insert(data_keys).values(**row))
         uow.conn.execute(
             insert(borrowers).values(

@@ -2,9 +2,10 @@
 
 Rotation makes a new master key current, then rewraps data keys in small batches, each its
 own audited transaction: readers keep working throughout because every data key row names
-the master that wraps it and the keyring holds both until the end. An old master is retired
-only once no data key refers to it any more; if a writer that still had the old key current
-wrapped a new data key meanwhile, that master stays, and the next rotation picks it up.
+the master that wraps it and the keyring holds both until the end, and a reader that meets a
+master retired under it reloads the keyring and re-reads the row. An old master is retired
+only once no data key refers to it any more (a last rewrap under the exclusive custody lock
+makes sure of that); running processes pick the new keyring up without a restart.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
+from faircollect.store.custody import custody_exclusive, hold_custody_shared
 from faircollect.store.tables.foundation import data_keys
 from faircollect.store.unit_of_work import Store
 from faircollect.vault.keys import KeyProvider
@@ -53,43 +55,64 @@ def master_usage(conn: Connection) -> dict[str, int]:
 def rotate_master_key(
     store: Store, keys: KeyProvider, vault: Vault, *, actor: str, retire_old: bool = True
 ) -> Rotation:
-    """Make a new master current, rewrap every data key under it, retire the old masters."""
-    old = [m for m in keys.master_ids()]
+    """Make a new master current, rewrap every data key under it, retire the old masters.
+
+    The bulk rewrap runs in batches beside the live system. The last step holds key custody
+    exclusively (see `store.custody`): every transaction that wrapped under an old master
+    has committed by then, so one more rewrap catches its rows, and only then are the old
+    masters destroyed. Other rotations running at the same time are safe too: each batch
+    rewraps under whichever master is current when it starts.
+    """
+    old = keys.master_ids()
     new = keys.rotate()
     with store.transaction(actor) as uow:
         uow.audit("keys.rotate", new, {"previous": old})
+    total = _rewrap_all(store, keys, vault, actor, hold_shared=True)
+    retired: list[str] = []
+    kept: list[str] = []
+    if retire_old:
+        with custody_exclusive(store.engine):
+            total += _rewrap_all(store, keys, vault, actor, hold_shared=False)
+            current = keys.current_master_id()
+            with store.read() as conn:
+                usage = master_usage(conn)
+            for m in keys.master_ids():
+                if m == current:
+                    continue
+                if usage.get(m):
+                    kept.append(m)
+                    continue
+                keys.retire(m)
+                retired.append(m)
+        if retired:
+            with store.transaction(actor) as uow:
+                uow.audit("keys.retire", current, {"retired": retired})
+    return Rotation(keys.current_master_id(), total, tuple(retired), tuple(kept))
+
+
+def _rewrap_all(store: Store, keys: KeyProvider, vault: Vault, actor: str, *,
+                hold_shared: bool) -> int:
+    """Rewrap, batch by batch, every live data key not under the master current now."""
     total = 0
     while True:
         with store.transaction(actor) as uow:
+            if hold_shared:
+                hold_custody_shared(uow.conn)
+            keys.refresh()
+            current = keys.current_master_id()
             batch = uow.conn.execute(
                 select(data_keys.c.borrower_id)
-                .where(data_keys.c.wrapped_key.is_not(None), data_keys.c.master_key_id != new)
+                .where(data_keys.c.wrapped_key.is_not(None),
+                       data_keys.c.master_key_id != current)
                 .order_by(data_keys.c.borrower_id)
                 .limit(BATCH)
             ).scalars().all()
             if not batch:
-                break
+                return total
             count = vault.rewrap(uow.conn, batch)
-            uow.audit("keys.rewrap", new, {"data_keys": count, "first": batch[0],
-                                           "last": batch[-1]})
+            uow.audit("keys.rewrap", current, {"data_keys": count, "first": batch[0],
+                                               "last": batch[-1]})
             total += count
-    retired: list[str] = []
-    kept: list[str] = []
-    if retire_old:
-        with store.read() as conn:
-            usage = master_usage(conn)
-        for m in old:
-            if m == new:
-                continue
-            if usage.get(m):
-                kept.append(m)
-                continue
-            keys.retire(m)
-            retired.append(m)
-        if retired:
-            with store.transaction(actor) as uow:
-                uow.audit("keys.retire", new, {"retired": retired})
-    return Rotation(new, total, tuple(retired), tuple(kept))
 
 
 def key_status(store: Store, keys: KeyProvider) -> KeyStatus:

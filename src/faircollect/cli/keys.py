@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
                         no_args_is_help=True)
     group.command("rotate")(rotate)
     group.command("status")(status)
+    group.command("shred")(shred)
     app.add_typer(group, name="keys")
 
 
@@ -37,6 +38,26 @@ def rotate(
         console.print(f"still in use, kept until the next rotation: {', '.join(r.kept)}")
 
 
+def shred(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Start a new key epoch even when no erasure awaits one.")] = False,
+) -> None:
+    """Make erased data unreadable in every older copy: new master, rewrap, destroy old ones."""
+    from faircollect.access.shredding import shred_erased
+
+    fc = app_for(ctx)
+    done = shred_erased(fc.app.store, fc.app.keys, fc.app.vault, actor=fc.actor, force=force)
+    if done.new_master is None:
+        console.print("no erasure awaits the shred step; nothing to do", highlight=False,
+                      soft_wrap=True)
+        return
+    console.print(f"{done.shredded:,} erased data key(s) no longer open from any older copy; "
+                  f"new master key {done.new_master}; {done.rewrapped:,} data keys rewrapped; "
+                  f"destroyed: {', '.join(done.retired) or 'none'}", highlight=False,
+                  soft_wrap=True)
+
+
 def status(ctx: typer.Context) -> None:
     """Current master key, data keys per master, shredded keys, signing key fingerprints."""
     from faircollect.access.rotation import key_status
@@ -52,5 +73,10 @@ def status(ctx: typer.Context) -> None:
         table.add_row(m, f"{n:,}", "current" if m == st.current else "")
     console.print(table)
     console.print(f"crypto-shredded data keys: {st.destroyed:,}")
+    from faircollect.access.shredding import pending_shred
+
+    waiting = pending_shred(fc.app.store)
+    console.print(f"erased, awaiting the shred step (older copies still open): {waiting:,}",
+                  highlight=False, soft_wrap=True)
     consent_key = fc.app.keys.signing_key(SIGNING_KEY_NAME).public_key()
     console.print(f"consent receipt signing key: {key_id(consent_key)}", highlight=False)

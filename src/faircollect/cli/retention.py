@@ -41,6 +41,12 @@ def run(
                       d.due_on.isoformat())
     console.print(table)
     console.print(f"{len(done)} borrower(s) {'due' if dry_run else 'erased'}")
+    if done and not dry_run:
+        from faircollect.cycle import shred_after_erasures
+
+        # Erasures in bulk: shred now rather than wait for the next daily cycle.
+        shred_after_erasures(fc.app, fc.actor,
+                             lambda line: console.print(line, highlight=False, soft_wrap=True))
 
 
 def address_book(ctx: typer.Context) -> None:

@@ -46,6 +46,7 @@ def erase(
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
 ) -> None:
     """Erase a borrower by crypto-shredding; tokens and amounts the law requires stay."""
+    from faircollect.access.shredding import SHRED_WINDOW
     from faircollect.subject.erase import erase_subject
 
     if not yes:
@@ -54,3 +55,6 @@ def erase(
     e = erase_subject(fc.app.store, fc.app.vault, actor=fc.actor, borrower_id=borrower_id)
     console.print(f"erased {e.borrower_id}: data key destroyed={e.key_destroyed}, "
                   f"{e.contacts_cleared} contact(s) cleared", highlight=False)
+    console.print(f"copies of the database made before now (backups, dumps, WAL) can still be "
+                  f"opened with the current master key {SHRED_WINDOW}", highlight=False,
+                  soft_wrap=True)

@@ -204,7 +204,7 @@ class _Writer:
             )
             prior = self.stored.borrowers.get(b.borrower_id)
             if prior is None:
-                key_row, cipher = self.vault.new_key_row(b.borrower_id, self.now)
+                key_row, cipher = self.vault.new_key_row(self.conn, b.borrower_id, self.now)
                 self.ciphers[b.borrower_id] = cipher
                 key_rows.append(key_row)
                 row = self._borrower_row(b, digest, cipher)

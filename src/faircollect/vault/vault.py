@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, select, update
 
 from faircollect.errors import KeyUnavailable
+from faircollect.store.custody import hold_custody_shared
 from faircollect.store.tables.foundation import data_keys
 from faircollect.vault.blind_index import BlindIndexer
 from faircollect.vault.envelope import (
@@ -23,6 +24,8 @@ from faircollect.vault.envelope import (
     seal,
 )
 from faircollect.vault.keys import KeyProvider
+
+_CUSTODY_HELD = "faircollect.custody_held"
 
 
 class Vault:
@@ -36,8 +39,19 @@ class Vault:
     def __repr__(self) -> str:
         return f"Vault(cached_keys={len(self._ciphers)})"
 
-    def new_key_row(self, borrower_id: str, now: datetime) -> tuple[dict[str, object], AESGCM]:
-        """A fresh wrapped data key for a borrower (the row to insert) and its cipher."""
+    def new_key_row(self, conn: Connection, borrower_id: str,
+                    now: datetime) -> tuple[dict[str, object], AESGCM]:
+        """A fresh wrapped data key for a borrower (the row to insert in `conn`) and its cipher.
+
+        The first wrap in a transaction holds key custody shared until it commits, so a
+        rotation cannot retire the master this transaction wraps under before its rows are
+        visible to the rotation's last rewrap; after taking it, the keyring is re-read so
+        the wrap uses the master that is current now.
+        """
+        if conn.info.get(_CUSTODY_HELD) is not conn.get_transaction():
+            hold_custody_shared(conn)
+            self.keys.refresh()
+            conn.info[_CUSTODY_HELD] = conn.get_transaction()
         key = new_data_key()
         master_id, wrapped = self.keys.wrap(key, context=data_key_context(borrower_id))
         cipher = self._ciphers[borrower_id] = AESGCM(key)
@@ -65,11 +79,32 @@ class Vault:
                 "the borrower's data key does not exist or was destroyed (erased)",
                 borrower_id=borrower_id,
             )
-        key = self.keys.unwrap(
-            row.master_key_id, row.wrapped_key, context=data_key_context(borrower_id)
-        )
+        key = self._unwrap(conn, borrower_id, row.master_key_id, row.wrapped_key)
         cipher = self._ciphers[borrower_id] = AESGCM(key)
         return cipher
+
+    def _unwrap(self, conn: Connection, borrower_id: str, master_id: str,
+                wrapped: bytes) -> bytes:
+        """Unwrap a data key; a master retired since `conn` read the row is retried once.
+
+        A rotation may rewrap the row and retire its old master between this reader's
+        snapshot and its unwrap. The keyring reloads itself on an unknown id; the row is
+        then read again on a fresh connection, which sees the rewrapped key.
+        """
+        ctx = data_key_context(borrower_id)
+        try:
+            return self.keys.unwrap(master_id, wrapped, context=ctx)
+        except KeyUnavailable:
+            with conn.engine.connect() as plain:
+                fresh = plain.execution_options(faircollect_readonly=True)
+                row = fresh.execute(
+                    select(data_keys.c.master_key_id, data_keys.c.wrapped_key).where(
+                        data_keys.c.borrower_id == borrower_id
+                    )
+                ).first()
+            if row is None or row.wrapped_key is None or row.master_key_id == master_id:
+                raise
+            return self.keys.unwrap(row.master_key_id, row.wrapped_key, context=ctx)
 
     def ciphers(self, conn: Connection, borrower_ids: Iterable[str]) -> dict[str, AESGCM]:
         """Data-key ciphers of many borrowers, loaded in one query per 900 ids.
@@ -95,7 +130,7 @@ class Vault:
                 )
             ).all()
             for bid, master_id, wrapped in rows:
-                key = self.keys.unwrap(master_id, wrapped, context=data_key_context(bid))
+                key = self._unwrap(conn, bid, master_id, wrapped)
                 out[bid] = self._ciphers[bid] = AESGCM(key)
         return out
 

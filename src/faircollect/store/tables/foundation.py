@@ -32,6 +32,8 @@ data_keys = Table(
     Column("wrapped_key", LargeBinary, nullable=True),  # NULL once crypto-shredded
     Column("created_at", UTCDateTime, nullable=False),
     Column("destroyed_at", UTCDateTime, nullable=True),
+    # When the shred step retired every master key that ever wrapped it (old copies too).
+    Column("shredded_at", UTCDateTime, nullable=True),
 )
 
 borrowers = Table(
