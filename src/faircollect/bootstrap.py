@@ -28,7 +28,7 @@ def open_keys(settings: Settings, store: Store | None = None) -> KeyProvider:
     """The key provider: the local keyring in FAIRCOLLECT_HOME (the embedded default).
 
     A key is created only where nothing depends on one yet: never beside a database that
-    already holds data keys or audit entries (a lost keyring must be restored, not
+    already holds data keys or signed records (a lost keyring must be restored, not
     silently replaced). Without a store, this command only reads keys and creates none.
     """
     return LocalKeyring.open(settings.home, guard=creation_guard(store))
@@ -42,7 +42,7 @@ def creation_guard(store: Store | None) -> CreationGuard:
             return "this command only reads keys"
         from sqlalchemy import func, select
 
-        from faircollect.store.tables.audit import audit_checkpoints, audit_entries
+        from faircollect.store.tables.audit import audit_checkpoints
         from faircollect.store.tables.consent import consent_receipts
         from faircollect.store.tables.foundation import data_keys
 
@@ -51,8 +51,11 @@ def creation_guard(store: Store | None) -> CreationGuard:
                 return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
         if what == "keyring":
+            # Audit entries alone are hashed, not encrypted or signed: they need no key.
             held = [f"{n:,} {label}" for n, label in (
-                (count(data_keys), "data keys"), (count(audit_entries), "audit entries")) if n]
+                (count(data_keys), "data keys"),
+                (count(audit_checkpoints), "signed audit checkpoints"),
+                (count(consent_receipts), "signed consent receipts")) if n]
             return f"the database already holds {' and '.join(held)}" if held else None
         if what == "signing:audit" and (n := count(audit_checkpoints)):
             return f"the audit log already has {n:,} signed checkpoint(s)"
@@ -79,4 +82,9 @@ class App:
 def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     """Compose the store, keys and vault for one invocation."""
     store = open_store(settings, clock=clock)
-    return App(settings=settings, store=store, keys=open_keys(settings, store))
+    try:
+        keys = open_keys(settings, store)
+    except BaseException:
+        store.dispose()  # a refused keyring must not leave connections open
+        raise
+    return App(settings=settings, store=store, keys=keys)
