@@ -119,3 +119,17 @@ def test_lint_exit_codes(tmp_path: Path) -> None:
     assert malformed.returncode == 2
     _no_traceback(malformed)
     assert len(_error_lines(malformed)) == 1 and "<stdin>:1" in malformed.stderr
+
+
+def test_piped_tables_are_never_cut_to_80_columns() -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in __import__("os").environ.items() if k != "COLUMNS"}
+    run = subprocess.run([sys.executable, "-m", "faircollect", "policy", "packs"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    rows = [line for line in run.stdout.splitlines() if "uk-" in line]
+    # Each pack is one row with its whole title, and nothing was truncated with an ellipsis.
+    assert len(rows) >= 1 and "Debt Respite Scheme 2020)" in rows[0]
+    assert "…" not in run.stdout

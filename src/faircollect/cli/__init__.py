@@ -23,6 +23,8 @@ import importlib
 import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -143,8 +145,33 @@ def _show_usage_error(exc: typer.TyperException, app: typer.Typer, args: list[st
     sys.stderr.write("\n".join(lines) + "\n")
 
 
+PIPED_WIDTH = "10000"
+
+
+@contextmanager
+def _unbounded_width_when_piped() -> Iterator[None]:
+    """Piped output is for programs: never wrap or truncate a table to 80 columns.
+
+    Rich reads COLUMNS whenever it measures, so this covers every console of the CLI; a
+    terminal keeps its own width, and a COLUMNS the user set is left alone.
+    """
+    if "COLUMNS" in os.environ or sys.stdout.isatty():
+        yield
+        return
+    os.environ["COLUMNS"] = PIPED_WIDTH
+    try:
+        yield
+    finally:
+        os.environ.pop("COLUMNS", None)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
+    with _unbounded_width_when_piped():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _wants_debug(args)
     app = build_app()
