@@ -67,8 +67,13 @@ def _main(argv: list[str]) -> tuple[int, str, str]:
 
 def test_a_clean_bundle_verifies(tmp_path: Path) -> None:
     code, out, _ = _run(_bundle(), tmp_path)
-    assert code == 0 and out.strip().endswith("OK")
+    assert code == 0 and out.strip().endswith("OK (consistency only: not verified against a "
+                                              "trusted key)")
     assert "entries 5..30: 26 verified" in out
+    mine = cp.verifier_key(cp.DEFAULT_ORIGIN, KEY.public_key())
+    code, out, _ = _run(_bundle(), tmp_path, "--key", mine)
+    assert code == 0 and out.strip().endswith("OK: verified against a trusted key")
+    assert "WARNING" not in out
 
 
 def test_the_log_and_the_verifier_agree_on_leaves_and_keys() -> None:
