@@ -174,6 +174,12 @@ def test_the_verifier_runs_alone_outside_the_package(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-I", str(tmp_path / "verify_bundle.py"), str(path)],
                           capture_output=True, text=True, cwd=tmp_path, check=False)
     assert done.returncode == 0, done.stderr
+    assert "WARNING: consistency only" in done.stdout
+    pinned = subprocess.run([sys.executable, "-I", str(tmp_path / "verify_bundle.py"),
+                             "--require-key", "--key", _fingerprint(KEY), str(path)],
+                            capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert pinned.returncode == 0, pinned.stderr
+    assert pinned.stdout.splitlines()[-1] == "OK: verified against a trusted key"
     probe = ("import sys; import faircollect.audit.verify; "
              "print(sorted(m for m in sys.modules if m.startswith('faircollect')))")
     mods = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
