@@ -425,8 +425,10 @@ def verify_bundle(bundle: dict[str, Any], pinned_key: str | None = None,
     report.append(f"checkpoint: size {head.size}, root {head.root.hex()}, at {head.at}")
     heads = {head.size: head.root}
     for item in bundle.get("history", []):
-        if _ambiguity(item):
-            raise Failed(f"an earlier checkpoint's record names {_ambiguity(item)} twice")
+        twice = _ambiguity(item)
+        if twice:
+            raise Failed("an earlier checkpoint's record is ambiguous: it names "
+                         f"{', '.join(map(repr, twice))} more than once")
         old = open_checkpoint(item["checkpoint"], name, public)
         if not consistent(old.size, head.size, old.root, head.root, _hashes(item["proof"])):
             raise Failed(f"the log does not extend its checkpoint of size {old.size}",
