@@ -103,6 +103,22 @@ def test_the_cli_reports_a_tampered_log_with_exit_1(
     bundle = tmp_path / "b.json"
     assert main(["audit", "export", "--from", "0", "--to", "24", str(bundle)]) == 0
     assert verify.main([str(bundle)]) == 0
+    # The key the lender publishes is the one the offline verifier shows and accepts.
+    capsys.readouterr()
+    key_file = tmp_path / "audit.key"
+    assert main(["audit", "key", "--out", str(key_file)]) == 0
+    shown = capsys.readouterr().out
+    fingerprint = shown.split("fingerprint:", 1)[1].split()[0]
+    verifier_key = key_file.read_text(encoding="utf-8").strip()
+    assert f"verifier key: {verifier_key}" in shown and fingerprint.startswith("SHA256:")
+    assert verify.main([str(bundle)]) == 0
+    assert f"Compare this fingerprint with the one the lender publishes: {fingerprint}" in (
+        capsys.readouterr().out)
+    for pinned in (fingerprint, str(key_file), verifier_key):
+        assert verify.main(["--require-key", "--key", pinned, str(bundle)]) == 0
+        assert "OK: verified against a trusted key" in capsys.readouterr().out
+    assert main(["audit", "checkpoint", "--out", str(tmp_path / "again.note")]) == 0
+    assert f"fingerprint {fingerprint}" in capsys.readouterr().out
     with app.store.engine.begin() as conn:
         conn.execute(edit_record(17, '"action":"', '"action":"promise.cancel-'))
     capsys.readouterr()

@@ -40,6 +40,11 @@ class AuditService:
         """The public key in signed-note verifier form, for witnesses and regulators."""
         return cp.verifier_key(self.origin, self._key.public_key())
 
+    @property
+    def fingerprint(self) -> str:
+        """The key's `SHA256:` fingerprint, which the lender publishes for regulators."""
+        return cp.fingerprint(self.origin, self._key.public_key())
+
     def checkpoint(self) -> str:
         """Sign (or fetch, if already signed) the checkpoint of the current tree."""
         with self.store.engine.begin() as conn:

@@ -47,9 +47,25 @@ def checkpoint(
     """Sign the current tree head and write it as a checkpoint file a witness can keep."""
     with _service(ctx) as service:
         note = service.checkpoint()
+        fingerprint = service.fingerprint
     out.write_text(note, encoding="utf-8")
     first = note.split("\n", 2)
     typer.echo(f"checkpoint of {first[1]} entries written to {out}")
+    typer.echo(f"signed by the audit key with fingerprint {fingerprint}")
+
+
+def key(
+    ctx: typer.Context,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Also write the verifier key to this file (for `--key FILE`).")] = None,
+) -> None:
+    """Print the audit public key and its fingerprint, to publish for regulators."""
+    with _service(ctx) as service:
+        verifier_key, fingerprint = service.verifier_key, service.fingerprint
+    if out is not None:
+        out.write_text(verifier_key + "\n", encoding="utf-8")
+    typer.echo(f"verifier key: {verifier_key}")
+    typer.echo(f"fingerprint:  {fingerprint}")
 
 
 def prove(
@@ -105,14 +121,16 @@ def export(
     """Write a bundle a regulator can check with `python -m faircollect.audit.verify`."""
     with _service(ctx) as service:
         bundle = service.export(first, last)
+        fingerprint = service.fingerprint
     out.write_bytes(orjson.dumps(bundle))
     typer.echo(f"{len(bundle['entries'])} entries written to {out}; check with "
-               f"`python -m faircollect.audit.verify {out}`")
+               f"`python -m faircollect.audit.verify --key {fingerprint} {out}`")
 
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
     group.command("checkpoint")(checkpoint)
+    group.command("key")(key)
     group.command("prove")(prove)
     group.command("consistency")(consistency)
     group.command("verify")(verify)
