@@ -64,7 +64,7 @@ def test_replay_under_the_same_pack_changes_nothing(cycled) -> None:  # type: ig
 
 
 def test_replay_under_a_tightened_pack_reports_the_change(cycled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    text = _builtin_text("us.yaml").replace("id: us-2026.1", "id: us-2026.9").replace(
+    text = _builtin_text("us-2026.2.yaml").replace("id: us-2026.2", "id: us-2026.9").replace(
         'params: {start: "08:00", end: "21:00"', 'params: {start: "08:00", end: "11:00"')
     path = tmp_path / "us-tight.yaml"
     path.write_text(text, encoding="utf-8")
@@ -72,7 +72,7 @@ def test_replay_under_a_tightened_pack_reports_the_change(cycled, tmp_path: Path
                     end=date(2026, 3, 4))
     with cycled.store.read() as conn:
         us = conn.execute(select(func.count()).select_from(planned_attempts).where(
-            planned_attempts.c.pack_id == "us-2026.1")).scalar_one()
+            planned_attempts.c.pack_id == "us-2026.2")).scalar_one()
     assert report.considered == us > 0
     assert report.allowed_to_denied.count > 0
     assert set(report.allowed_to_denied.by_rule) == {"US-HOURS"}

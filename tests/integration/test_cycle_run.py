@@ -42,7 +42,7 @@ def test_a_day_plans_decides_and_enqueues_once(seeded) -> None:  # type: ignore[
     with seeded.store.read() as conn:
         rows = conn.execute(select(planned_attempts)).all()
         queued = {r.idempotency_key for r in conn.execute(select(outbox.c.idempotency_key))}
-    assert all(r.pack_id in {"cn-2026.1", "us-2026.1", "uk-2026.1"} for r in rows)
+    assert all(r.pack_id in {"cn-2026.1", "us-2026.2", "uk-2026.2"} for r in rows)
     for r in rows:
         key = idempotency_key(r.business_date, r.borrower_id, r.step_id, r.contact_id,
                               r.replan_of is not None)

@@ -40,7 +40,7 @@ def request(at: str, **borrower: Any) -> dict[str, Any]:
     return r
 
 
-# 20:30 local: allowed by us-2026.1 (until 21:00), denied once quiet hours start at 20:00.
+# 20:30 local: allowed by us-2026.2 (until 21:00), denied once quiet hours start at 20:00.
 EVENING = request("2026-05-11T00:30:00+00:00")
 # 14:00 local: allowed under both.
 AFTERNOON = request("2026-05-11T18:00:00+00:00")
@@ -54,9 +54,9 @@ LATER = request("2026-06-02T00:30:00+00:00")
 
 @pytest.fixture
 def tight_pack(tmp_path: Path) -> Path:
-    text = _builtin_text("us.yaml").replace("id: us-2026.1", "id: us-2026.2").replace(
+    text = _builtin_text("us-2026.2.yaml").replace("id: us-2026.2", "id: us-2026.3").replace(
         'params: {start: "08:00", end: "21:00"', 'params: {start: "08:00", end: "20:00"')
-    assert "us-2026.2" in text and '"20:00"' in text
+    assert "us-2026.3" in text and '"20:00"' in text
     path = tmp_path / "us-tight.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -81,7 +81,7 @@ def test_record_decisions_writes_rows_and_one_audit_entry(store) -> None:  # typ
         audits = conn.execute(select(audit_entries)).mappings().all()
     assert [r["borrower_id"] for r in rows] == ["b-0", "b-1", "b-2"]
     held = rows[1]
-    assert held["allowed"] is False and held["pack_id"] == "us-2026.1"
+    assert held["allowed"] is False and held["pack_id"] == "us-2026.2"
     assert held["rules"] == "HOUSE-HOLDS" and held["categories"] == "HOLD"
     assert held["decided_at"] == datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
     assert held["recorded_at"] == NOW and held["source"] == "cycle"
@@ -93,7 +93,7 @@ def test_record_decisions_writes_rows_and_one_audit_entry(store) -> None:  # typ
     entry = audits[0]
     assert entry["action"] == "policy.decided"
     payload = orjson.loads(entry["record"])["payload"]
-    assert payload["count"] == 3 and payload["pack"] == "us-2026.1"
+    assert payload["count"] == 3 and payload["pack"] == "us-2026.2"
     assert payload["allowed"] == 2 and payload["denied"] == 1
     assert payload["first"] == ids[0] and payload["last"] == ids[-1]
 
@@ -115,11 +115,11 @@ def test_record_decisions_refuses_bad_input_and_writes_nothing(store) -> None:  
 def test_replay_reports_what_a_tightened_pack_changes(store, tight_pack: Path) -> None:  # type: ignore[no-untyped-def]
     ids = record(store, [EVENING, AFTERNOON, HELD, EARLY, LATER])
     new = load_pack_file(tight_pack)
-    assert new.id == "us-2026.2"
+    assert new.id == "us-2026.3"
     report = replay(store, new, start=date(2026, 5, 1), end=date(2026, 5, 31))
     data = report.to_json()
     assert data["considered"] == 4  # LATER is outside the range
-    assert data["recorded_packs"] == {"us-2026.1": 4}
+    assert data["recorded_packs"] == {"us-2026.2": 4}
     assert data["unchanged"] == 2  # AFTERNOON and EARLY
     a2d = data["allowed_to_denied"]
     assert a2d["count"] == 1 and a2d["examples"] == [ids[0]]
@@ -129,14 +129,14 @@ def test_replay_reports_what_a_tightened_pack_changes(store, tight_pack: Path) -
     assert changed["count"] == 1 and changed["examples"] == [ids[2]]
     assert changed["by_rule"] == {"US-HOURS": 1}
     # The other way round: the shipped pack replayed over decisions taken under the new one.
-    back = replay(store, resolve_pack("us-2026.1"), start=date(2026, 5, 11),
+    back = replay(store, resolve_pack("us-2026.2"), start=date(2026, 5, 11),
                   end=date(2026, 5, 11))
     assert back.considered == 2 and back.allowed_to_denied.count == 0
 
 
 def test_replay_loosened_pack_counts_denied_to_allowed(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ids = record(store, [EARLY, EVENING])
-    text = _builtin_text("us.yaml").replace("id: us-2026.1", "id: us-2026.3").replace(
+    text = _builtin_text("us-2026.2.yaml").replace("id: us-2026.2", "id: us-2026.4").replace(
         'params: {start: "08:00", end: "21:00"', 'params: {start: "07:00", end: "21:00"')
     path = tmp_path / "us-early.yaml"
     path.write_text(text, encoding="utf-8")
@@ -182,7 +182,7 @@ def test_replay_cli_json_and_table(store, settings, tight_pack: Path, monkeypatc
                          "--to", "2026-05-31", "--json")
     assert code == 0, err
     data = orjson.loads(out)
-    assert data["pack"] == "us-2026.2" and data["allowed_to_denied"]["examples"] == [ids[0]]
+    assert data["pack"] == "us-2026.3" and data["allowed_to_denied"]["examples"] == [ids[0]]
     code, out, err = run("policy", "replay", "--pack", str(tight_pack), "--from", "2026-05-01",
                          "--to", "2026-05-31")
     assert code == 0, err

@@ -10,7 +10,7 @@ vectorised content rules key the linter's findings by their codes instead of has
               template_approved, template_locale, template_body, unreachable_since
     flags     row, flag                  opted_out  row, channel
     windows   row, start_s, end_s        (agreed windows, seconds after local midnight)
-    contacts  row, id, source, refused
+    contacts  row, id, source, refused, relation (optional: null when the builder omits it)
     consents  row, purpose, contact_id, granted_at, expires_at, withdrawn_at
     history   row, at, channel, audience, contact_id, outcome
     notices   row, at, kind
@@ -52,7 +52,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "flags": {"row": pl.UInt32, "flag": pl.String},
     "opted_out": {"row": pl.UInt32, "channel": CHANNEL},
     "windows": {"row": pl.UInt32, "start_s": pl.Int32, "end_s": pl.Int32},
-    "contacts": {"row": pl.UInt32, "id": pl.String, "source": SOURCE, "refused": pl.Boolean},
+    "contacts": {"row": pl.UInt32, "id": pl.String, "source": SOURCE, "refused": pl.Boolean,
+                 "relation": pl.String},
     "consents": {
         "row": pl.UInt32, "purpose": pl.String, "contact_id": pl.String,
         "granted_at": _TS, "expires_at": _TS, "withdrawn_at": _TS,
@@ -63,6 +64,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "notices": {"row": pl.UInt32, "at": _TS, "kind": pl.String},
 }
+
+# Columns a builder may leave out; they are then null (a contact's relation: the rules that
+# filter on it then treat the person as unknown, i.e. not a spouse).
+OPTIONAL: dict[str, tuple[str, ...]] = {"contacts": ("relation",)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,9 @@ class RequestBatch:
         out: dict[str, pl.DataFrame] = {}
         for name, schema in SCHEMAS.items():
             frame: pl.DataFrame = getattr(self, name)
+            for col in OPTIONAL.get(name, ()):
+                if col not in frame.columns:
+                    frame = frame.with_columns(pl.lit(None, schema[col]).alias(col))
             missing = [c for c in schema if c not in frame.columns]
             if missing:
                 raise InputError(f"batch frame {name} lacks columns {missing}", field=name)
@@ -125,7 +133,8 @@ def batch_from_requests(requests: Sequence[DecisionRequest]) -> RequestBatch:
             {"row": row, "start_s": w.start_s, "end_s": w.end_s} for w in b.agreed_windows
         ]
         parts["contacts"] += [
-            {"row": row, "id": c.id, "source": c.source, "refused": c.refused_contact}
+            {"row": row, "id": c.id, "source": c.source, "refused": c.refused_contact,
+             "relation": c.relation}
             for c in r.contacts
         ]
         parts["consents"] += [

@@ -66,6 +66,12 @@ class Context:
             self._day_start = local_instant(self.local.date(), 0, self.tz)
         return self._day_start
 
+    def days_start(self, days: int) -> datetime:
+        """UTC instant of the local midnight that starts the last `days` local days."""
+        if days == 1:
+            return self.day_start
+        return local_instant(self.local.date() - timedelta(days=days - 1), 0, self.tz)
+
     @property
     def next_day_start(self) -> datetime:
         return local_instant(self.local.date() + timedelta(days=1), 0, self.tz)

@@ -18,8 +18,9 @@ from faircollect.policy.request import DecisionRequest, zone
 _MAX_STEPS = 32
 
 Applies = Callable[[DecisionRequest], bool]
-_Plan = tuple[tuple[Rule, Check, frozenset[str] | None, frozenset[str] | None,
-                    frozenset[str] | None], ...]
+_Set = frozenset[str] | None
+# rule, check, channels, audiences, purposes, relations, except_relations
+_Plan = tuple[tuple[Rule, Check, _Set, _Set, _Set, _Set, _Set], ...]
 _PLANS: dict[int, tuple[Pack, _Plan]] = {}
 
 
@@ -40,10 +41,16 @@ def _plan(pack: Pack) -> _Plan:
             frozenset(r.applies_to.channels) if r.applies_to.channels is not None else None,
             frozenset(audiences) if audiences is not None else None,
             frozenset(r.applies_to.purposes) if r.applies_to.purposes is not None else None,
+            _frozen(r.applies_to.relations),
+            _frozen(r.applies_to.except_relations),
         ))
     plan = tuple(steps)
     _PLANS[id(pack)] = (pack, plan)
     return plan
+
+
+def _frozen(values: tuple[str, ...] | None) -> _Set:
+    return frozenset(values) if values is not None else None
 
 
 def _failures(req: DecisionRequest, at: datetime, plan: _Plan,
@@ -51,13 +58,19 @@ def _failures(req: DecisionRequest, at: datetime, plan: _Plan,
     ctx = Context(req, at, linter)
     a = req.attempt
     out = []
-    for rule, check, channels, audiences, purposes in plan:
+    for rule, check, channels, audiences, purposes, only, skip in plan:
         if channels is not None and a.channel not in channels:
             continue
         if audiences is not None and a.audience not in audiences:
             continue
         if purposes is not None and a.purpose not in purposes:
             continue
+        if only is not None or skip is not None:
+            relation = ctx.contact.relation if ctx.contact is not None else None
+            if only is not None and relation not in only:
+                continue
+            if skip is not None and relation in skip:
+                continue
         failure = check(rule.params, ctx)
         if failure is not None:
             out.append((rule, failure))

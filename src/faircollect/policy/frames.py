@@ -60,7 +60,8 @@ def among(column: str, values: Sequence[str], vocabulary: Sequence[str]) -> pl.E
 class Frames:
     """One checked batch seen by the rule kinds; `r` holds one row per request."""
 
-    def __init__(self, b: RequestBatch, linter: Linter, *, day_start: bool = True) -> None:
+    def __init__(self, b: RequestBatch, linter: Linter, *, day_start: bool = True,
+                 period_days: tuple[int, ...] = ()) -> None:
         self.b = b
         self.n = b.requests.height
         self.linter = linter
@@ -85,6 +86,15 @@ class Frames:
         ).with_columns(at=at_us, sod=sod)
         if midnight is not None:  # only local-day caps need it
             self.r = self.r.with_columns(day_start=midnight * US)
+            for days in period_days:
+                # The midnight starting the local day `days - 1` days back: the local day
+                # that holds noon that many days before today's midnight (a DST shift moves
+                # midnight by an hour or two, never by half a day).
+                noon = midnight - (days - 1) * 86_400 + 43_200
+                _, start = local_clock(noon, req["timezone"], lo - days * 86_400, hi,
+                                       names=zones, day_start=True)
+                assert start is not None
+                self.r = self.r.with_columns(start.alias(f"days_start_{days}") * US)
         self._contact: pl.DataFrame | None = None
         self._findings: pl.Series | None = None
         self._contact_history: pl.DataFrame | None = None
@@ -104,17 +114,21 @@ class Frames:
 
     @property
     def contact(self) -> pl.DataFrame:
-        """Per row: the attempt's contact person's source and refusal (null when unknown)."""
+        """Per row: the attempt's contact person's source, refusal and relation (null when
+        unknown)."""
         if self._contact is None:
             k = self.attach(self.b.contacts, "contact_id")
             k = k.filter(pl.col("id") == pl.col("a_contact_id"))
             source = pl.repeat(None, self.n, eager=True, dtype=SOURCE)
             refused = pl.repeat(False, self.n, eager=True, dtype=pl.Boolean)
+            relation = pl.repeat(None, self.n, eager=True, dtype=pl.String)
             if k.height:
                 idx = k["row"]
                 source = source.scatter(idx, k["source"])
                 refused = refused.scatter(idx, k["refused"].fill_null(False))
-            self._contact = pl.DataFrame({"source": source, "refused": refused})
+                relation = relation.scatter(idx, k["relation"])
+            self._contact = pl.DataFrame({"source": source, "refused": refused,
+                                          "relation": relation})
         return self._contact
 
     @property
@@ -176,6 +190,7 @@ class Frames:
         need = []
         if any(c.window == "local_day" for c in caps):
             need.append("day_start")
+        need += sorted({f"days_start_{c.days}" for c in caps if c.window == "local_days"})
         if any(c.scope == "target" for c in caps):
             need += ["aud", "contact_id"]
         idx = h["row"]
@@ -207,6 +222,8 @@ def _cap_keep(prm: p.CountedCap) -> pl.Expr:
     ago = pl.col("ago")
     if prm.window == "local_day":
         keep = (pl.col("at") >= pl.col("a_day_start")) & (ago > 0)
+    elif prm.window == "local_days":
+        keep = (pl.col("at") >= pl.col(f"a_days_start_{prm.days}")) & (ago > 0)
     else:
         keep = (ago > 0) & (ago < (prm.window_hours or 0) * 3600 * US)
     c = prm.count

@@ -14,7 +14,7 @@ from typing import Any
 
 from faircollect.policy import params as p
 from faircollect.policy.content_check import LINT_ERROR
-from faircollect.policy.context import Context
+from faircollect.policy.context import Context, local_instant
 from faircollect.policy.request import KNOWN_FLAGS, AgreedWindow, clock_seconds
 
 
@@ -57,6 +57,8 @@ def _counted(prm: p.CountedCap, ctx: Context) -> list[datetime]:
     a, f, at = ctx.req.attempt, prm.count, ctx.at
     if prm.window == "local_day":
         lo, lo_open = ctx.day_start, False
+    elif prm.window == "local_days":
+        lo, lo_open = ctx.days_start(prm.days or 1), False
     else:
         lo, lo_open = at - timedelta(hours=prm.window_hours or 0), True
     out = []
@@ -86,6 +88,14 @@ def counted_cap(prm: p.CountedCap, ctx: Context) -> Failure | None:
         return None
     if prm.window == "local_day":
         span, nxt = "today (local day)", ctx.next_day_start
+    elif prm.window == "local_days":
+        times.sort()
+        days = prm.days or 1
+        span = f"the last {days} local calendar days"
+        # The oldest entry that keeps the count at the limit leaves the period at the local
+        # midnight `days` days after its own local day.
+        oldest = times[len(times) - prm.limit].astimezone(ctx.tz).date()
+        nxt = local_instant(oldest + timedelta(days=days), 0, ctx.tz)
     else:
         times.sort()
         span = f"the last {prm.window_hours} hours"
@@ -198,7 +208,7 @@ def unknown_flags(prm: p.NoParams, ctx: Context) -> Failure | None:
 
 def cease(prm: p.Cease, ctx: Context) -> Failure | None:
     b, a = ctx.req.borrower, ctx.req.attempt
-    if prm.flag in b.flags:
+    if prm.cease_request and prm.flag in b.flags:
         return Failure("the borrower asked to stop contact", None)
     if prm.channel_opt_out and a.audience == "borrower" and a.channel in b.opted_out_channels:
         return Failure(f"the borrower opted out of {a.channel}", None)

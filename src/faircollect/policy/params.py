@@ -31,6 +31,17 @@ class AppliesTo(_Params):
     channels: tuple[Channel, ...] | None = None
     audiences: tuple[Audience, ...] | None = None
     purposes: tuple[Purpose, ...] | None = None
+    # The attempt's contact person's relation (an attempt to the borrower has none): only
+    # these, or all but these. A spouse is the consumer under 12 CFR 1006.6(a)(1), so US
+    # third-party rules skip spouses and consumer rules name them.
+    relations: tuple[str, ...] | None = None
+    except_relations: tuple[str, ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_relation_filter(self) -> AppliesTo:
+        if self.relations is not None and self.except_relations is not None:
+            raise ValueError("give relations or except_relations, not both")
+        return self
 
 
 class ContactHours(_Params):
@@ -62,15 +73,18 @@ class HistoryFilter(_Params):
 class CountedCap(_Params):
     """Deny once `limit` earlier matching attempts fall in the window.
 
-    `window: local_day` counts since the borrower's local midnight; `rolling` counts the last
-    `window_hours`. With an outcome filter this is the 'after a conversation' rule; with
+    `window: local_day` counts since the borrower's local midnight; `local_days` counts the
+    borrower's last `days` local calendar days, today included (Regulation F's "period of
+    seven consecutive days", which a DST week keeps at seven days whatever its hours);
+    `rolling` counts the last `window_hours`. With an outcome filter this is the 'after a conversation' rule; with
     `scope: target` it counts per number (the borrower, or the same contact person whatever
     audience label the earlier attempt carried).
     """
 
     limit: int = Field(ge=1)
-    window: Literal["local_day", "rolling"]
+    window: Literal["local_day", "local_days", "rolling"]
     window_hours: int | None = Field(default=None, ge=1)
+    days: int | None = Field(default=None, ge=1, le=31)
     scope: Literal["case", "target"] = "case"
     count: HistoryFilter = HistoryFilter()
 
@@ -78,6 +92,8 @@ class CountedCap(_Params):
     def _hours(self) -> CountedCap:
         if (self.window == "rolling") != (self.window_hours is not None):
             raise ValueError("window_hours is required for a rolling window and only there")
+        if (self.window == "local_days") != (self.days is not None):
+            raise ValueError("days is required for a local_days window and only there")
         return self
 
 
@@ -143,8 +159,18 @@ class HoldFlags(_Params):
 
 
 class Cease(_Params):
+    """A cease request (`flag`) stops contact; an opted-out channel is not used. A pack may
+    cite the two separately (Regulation F: 1006.6(c) and 1006.14(h)(1))."""
+
     flag: str = "cease_requested"
+    cease_request: bool = True
     channel_opt_out: bool = True
+
+    @model_validator(mode="after")
+    def _something(self) -> Cease:
+        if not (self.cease_request or self.channel_opt_out):
+            raise ValueError("a cease rule checks the cease request, the channel opt-out or both")
+        return self
 
 
 class TemplateApproval(_Params):

@@ -166,7 +166,8 @@ def request_json(batch: RequestBatch, jurisdiction: str,
         contact_id="contact_id", expires_at=_iso("expires_at"), granted_at=_iso("granted_at"),
         purpose="purpose", withdrawn_at=_iso("withdrawn_at")))
     req = _listed(req, b.contacts, "contacts_l", pl.struct(
-        id="id", refused_contact="refused", relation=pl.lit("designated"),
+        id="id", refused_contact="refused",
+        relation=pl.col("relation").fill_null("designated"),
         source=pl.col("source").cast(pl.String)))
     req = _listed(req, b.history.sort("row", "at"), "history_l", pl.struct(
         at=_iso("at"), audience=pl.col("audience").cast(pl.String),

@@ -34,7 +34,7 @@ _MAX_RULES = 63  # the rule mask is one UInt64
 _BORROWER = AUDIENCES.index("borrower")
 
 
-def _applies(rule: Rule) -> pl.Expr | None:
+def _applies(rule: Rule, f: Frames) -> pl.Expr | None:
     """Which rows the rule looks at (None: every row)."""
     a = rule.applies_to
     audiences = a.audiences
@@ -48,6 +48,12 @@ def _applies(rule: Rule) -> pl.Expr | None:
         parts.append(among("aud", audiences, AUDIENCES))
     if a.purposes is not None:
         parts.append(among("pur", a.purposes, PURPOSES))
+    if a.relations is not None or a.except_relations is not None:
+        relation = pl.lit(f.contact["relation"])
+        if a.relations is not None:
+            parts.append(relation.is_in(list(a.relations)).fill_null(False))
+        else:
+            parts.append(~relation.is_in(list(a.except_relations or ())).fill_null(False))
     if not parts:
         return None
     expr = parts[0]
@@ -144,7 +150,8 @@ def _unknown_flags(prm: p.NoParams, f: Frames) -> pl.Expr:
 
 
 def _cease(prm: p.Cease, f: Frames) -> pl.Expr:
-    fails = pl.lit(_flag_rows(f, pl.col("flag") == prm.flag))
+    fails = (pl.lit(_flag_rows(f, pl.col("flag") == prm.flag)) if prm.cease_request
+             else pl.lit(False))
     if prm.channel_opt_out and f.b.opted_out.height:
         o = f.attach(f.b.opted_out, "ch").filter(
             pl.col("channel").to_physical() == pl.col("a_ch"))
@@ -209,12 +216,14 @@ def decide_frame(batch: RequestBatch, pack: Pack, *, linter: Linter = content_li
                                      "rule_mask": pl.UInt64})
         return expand_masks(empty, pack) if lists else empty
     caps = [r.params for r in pack.rules if isinstance(r.params, p.CountedCap)]
-    f = Frames(checked, linter, day_start=any(c.window == "local_day" for c in caps))
+    periods = tuple(sorted({c.days for c in caps if c.window == "local_days" and c.days}))
+    f = Frames(checked, linter, day_start=any(c.window == "local_day" for c in caps)
+               or bool(periods), period_days=periods)
     f.prepare_caps(caps)
     bits: list[pl.Expr] = []
     for r in pack.rules:
         fails = _KINDS[r.kind](r.params, f).fill_null(True)  # cannot evaluate: fail closed
-        applies = _applies(r)
+        applies = _applies(r, f)
         bits.append(fails if applies is None else applies & fails)
     out = f.r.select("row", rule_mask=_mask(bits)).with_columns(allowed=pl.col("rule_mask") == 0)
     out = out.select("row", "allowed", "rule_mask")

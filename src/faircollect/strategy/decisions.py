@@ -71,7 +71,7 @@ def build_batch(rows: pl.DataFrame, inputs: PlanInputs, books: PlaybookSet,
     key = rows.select("row", "borrower_id", "contact_id").filter(
         pl.col("contact_id").is_not_null())
     contacts = key.join(inputs.contacts, on=["borrower_id", "contact_id"]).select(
-        "row", id="contact_id", source="source", refused="refused")
+        "row", id="contact_id", source="source", refused="refused", relation="relation")
     consents = key.join(inputs.consents, on=["borrower_id", "contact_id"]).select(
         "row", purpose=pl.lit("contact_designated_contact"), contact_id="contact_id",
         granted_at="granted_at", expires_at="expires_at", withdrawn_at="withdrawn_at")
@@ -119,7 +119,8 @@ def requests_of(batch: RequestBatch, rows: list[int],
                          "unreachable_since": r["unreachable_since"],
                          "flags": [f["flag"] for f in of("flags")],
                          "opted_out_channels": [o["channel"] for o in of("opted_out")]},
-            "contacts": [{"id": c["id"], "relation": "designated", "source": c["source"],
+            "contacts": [{"id": c["id"], "relation": c["relation"] or "designated",
+                          "source": c["source"],
                           "refused_contact": bool(c["refused"])} for c in of("contacts")],
             "consents": of("consents"), "history": of("history"), "notices": of("notices"),
         })

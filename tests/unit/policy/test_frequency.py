@@ -30,11 +30,13 @@ def test_us_eighth_call_in_seven_days(earlier: int, allowed: bool) -> None:
 
 
 def test_us_7in7_frees_when_the_oldest_call_leaves_the_window() -> None:
-    ago = [timedelta(hours=20 * i + 1) for i in range(7)]  # oldest is 121 h ago
+    ago = [timedelta(hours=20 * i + 1) for i in range(7)]  # oldest: 6 May 04:00 Chicago
     d = run(us(calls(*ago)))
     assert d.next_allowed_at is not None
     nxt = datetime.fromisoformat(d.next_allowed_at)
-    assert nxt == AT - ago[-1] + timedelta(days=7)
+    # Seven local calendar days: 6 May leaves at local midnight on 13 May; 08:00 starts the
+    # contact hours.
+    assert nxt == datetime.fromisoformat("2026-05-13T08:00:00-05:00")
     # and the same attempt at that instant passes
     later = us(calls(*ago))
     later["at"] = nxt.isoformat()
@@ -52,7 +54,9 @@ def test_us_conversation_six_vs_eight_days_ago(days: int, allowed: bool) -> None
     assert d.allowed is allowed
     if not allowed:
         assert rules(d) == {"US-AFTER-CONVERSATION"}
-        assert datetime.fromisoformat(d.next_allowed_at or "") == AT + timedelta(days=1)
+        # The conversation's local day (5 May) is day 1 of 7: calls again from 12 May, 08:00.
+        assert datetime.fromisoformat(d.next_allowed_at or "") == datetime.fromisoformat(
+            "2026-05-12T08:00:00-05:00")
 
 
 def test_us_caps_count_calls_not_messages() -> None:

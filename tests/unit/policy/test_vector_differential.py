@@ -55,7 +55,7 @@ def requests(draw: st.DrawFn) -> DecisionRequest:
             "agreed_windows": [{"start": a, "end": b} for a, b in windows],
         },
         "contacts": [
-            {"id": c, "relation": "x",
+            {"id": c, "relation": draw(st.sampled_from(["sibling", "spouse", "x"])),
              "source": draw(st.sampled_from(["borrower_designated", "address_book",
                                              "public_record"])),
              "refused_contact": draw(st.booleans())}
