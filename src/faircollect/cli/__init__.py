@@ -153,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     except FairCollectError as exc:
         if debug:
             traceback.print_exc()
-        err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
+        # One line whatever the terminal's width: scripts and people read it as one.
+        err_console.print(
+            f"[bold red]error:[/] {escape(_one_line(exc.message))}", highlight=False, soft_wrap=True
+        )
         return exc.exit_code
     except typer.Abort:
         if debug:
