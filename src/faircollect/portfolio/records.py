@@ -43,6 +43,11 @@ _SCRUB_MIN = 4
 _HIDDEN = "has a value that is not valid here (the value is not shown: it may be personal data)"
 
 
+# Amounts stay far inside the store's and the ledger's 64-bit integers (minor units); a
+# larger one is a mis-mapped column (an id or a phone number), not a loan.
+MAX_MINOR = 10**15
+
+
 class Row:
     """One row being parsed: knows where it came from, so errors can say so."""
 
@@ -329,6 +334,9 @@ def _amount(row: Row, column: str, currency: str) -> Money:
     scaled = value.scaleb(places)
     if not _whole(scaled):
         raise row.error(column, f"has more than {places} decimal places for {currency}")
+    if abs(scaled) > MAX_MINOR:
+        limit = Money(MAX_MINOR, currency).amount
+        raise row.error(column, f"is too large (at most {limit:,} {currency})")
     return Money(int(scaled), currency)
 
 

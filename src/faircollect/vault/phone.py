@@ -125,21 +125,22 @@ def check_phone(raw: str, jurisdiction: str) -> CheckedPhone:
         fast = _fast(raw, region)
         if fast is not None:
             return CheckedPhone(fast, True)
-    unknown_code = False
-    try:
-        parsed: phonenumbers.PhoneNumber | None = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException as exc:
-        parsed = None
-        unknown_code = exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE
-    if parsed is not None and phonenumbers.is_valid_number(parsed):
-        return CheckedPhone(_e164(parsed), True)
     text = raw.strip()
+    # Letters are not digits here: phonenumbers would read "ABC" as 222 (vanity numbers).
     if not _WRITTEN.fullmatch(text) or _ISO_DATE.match(text):
         raise InputError(
             "is not a phone number (expected digits, spaces, '-', '.', '(' or ')' and an "
             "optional leading '+')",
             field="phone",
         )
+    unknown_code = False
+    try:
+        parsed: phonenumbers.PhoneNumber | None = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        parsed = None
+        unknown_code = exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE
+    if parsed is not None and phonenumbers.is_valid_number(parsed):
+        return CheckedPhone(_e164(parsed), True)
     if parsed is None:
         if unknown_code and text.startswith("+"):
             raise InputError("has an unknown country calling code", field="phone")
