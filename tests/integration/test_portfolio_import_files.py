@@ -416,3 +416,18 @@ def test_the_flag_and_the_summary_are_stored(app, tmp_path: Path) -> None:  # ty
     assert flags == {"c-1": False, "c-2": True}
     with pytest.raises(InputError):
         import_portfolio(app, tmp_path / "nowhere")
+
+
+def test_the_compliance_report_counts_unverified_phones(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from faircollect.reports.compliance import build_report, write_report
+
+    rows = [*BORROWERS, ["b-3", "张伟", "110101199001011234", "17491234567", "", "Asia/Shanghai", "CN"]]
+    import_portfolio(app, _folder(tmp_path / "p", borrowers_csv=_csv(B_HEADER, rows)))
+    with app.store.read() as conn:
+        report = build_report(conn, date(2026, 3, 1), date(2026, 3, 2))
+    assert report.phones_unverified == {"borrowers": 1, "contacts": 0}
+    page = write_report(report, tmp_path / "compliance.html").read_text(encoding="utf-8")
+    assert "1 borrower and 0 contact-person numbers" in page
+    assert "17491234567" not in page
