@@ -37,9 +37,11 @@ def import_command(
 ) -> None:
     """Import a portfolio folder: all or nothing, encrypted, idempotent, audited."""
     from faircollect.portfolio.importer import import_portfolio
-    from faircollect.portfolio.reader import resolve_encoding
+    from faircollect.portfolio.reader import resolve_encoding, scan_folder
 
-    codec = resolve_encoding(encoding)  # a bad value fails before the store is opened
+    # A bad value or folder fails before the store (and a first run's keyring) is made.
+    codec = resolve_encoding(encoding)
+    scan_folder(directory)
     fc = app_for(ctx)
     with Progress(
         TextColumn("{task.description}"),
