@@ -57,9 +57,7 @@ def import_command(
         def tick(stage: str, rows: int) -> None:
             bar.update(task, description=stage, advance=rows)
 
-        report = import_portfolio(
-            fc.app, directory, actor=fc.actor, progress=tick, encoding=codec
-        )
+        report = import_portfolio(fc.app, directory, actor=fc.actor, progress=tick, encoding=codec)
     table = Table(title=f"import {report.run_id}")
     for col in ("records", "created", "updated", "unchanged"):
         table.add_column(col, justify="right" if col != "records" else "left")
