@@ -167,16 +167,6 @@ def _unknown_entry(directory: Path, unknown: list[Path]) -> str:
     return f"{entry.name}: unknown file in the portfolio folder {directory}{hint}{more}; {expected}"
 
 
-def locate(directory: Path, stem: str) -> Path | None:
-    """The file for `stem` in the folder: `stem.csv` or `stem.parquet`, or None."""
-    found = [p for p in (directory / f"{stem}.csv", directory / f"{stem}.parquet") if p.exists()]
-    if len(found) > 1:
-        raise InputError(
-            f"{directory}: both {stem}.csv and {stem}.parquet exist; keep one", file=stem
-        )
-    return found[0] if found else None
-
-
 def read_rows(path: Path, spec: FileSpec, encoding: str = DEFAULT_ENCODING) -> Iterator[Row]:
     """Yield (line, cells, cell lines) with blank cells dropped; line counts the header as 1."""
     if path.suffix == ".parquet":
