@@ -133,3 +133,67 @@ def test_piped_tables_are_never_cut_to_80_columns() -> None:
     # Each pack is one row with its whole title, and nothing was truncated with an ellipsis.
     assert len(rows) >= 1 and "Debt Respite Scheme 2020)" in rows[0]
     assert "…" not in run.stdout
+
+
+# -- faircollect import: bad folders and files are one error line, exit 2, no personal data --
+
+_BORROWERS_GBK = (
+    "borrower_id,full_name,national_id,phone,timezone,jurisdiction\r\n"
+    "b-1,Ann Lee,QQ123456A,07911 123456,Europe/London,UK\r\n"
+    "b-2,王小明,110101199003071234,138 1234 5699,Asia/Shanghai,CN\r\n"
+).encode("gbk")
+_LOANS = ("loan_id,borrower_id,principal,currency,annual_rate,term_months,disbursed_on,"
+          "first_due_on\nL-1,b-2,1000.00,CNY,0.18,6,2026-01-01,2026-02-01\n")
+_PII = ("王小明", "110101199003071234", "138 1234 5699", "13812345699", "Ann Lee", "QQ123456A",
+        "07911 123456")
+
+
+def _import_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "pf"
+    folder.mkdir()
+    (folder / "borrowers.csv").write_bytes(_BORROWERS_GBK)
+    (folder / "loans.csv").write_text(_LOANS, encoding="utf-8")
+    return folder
+
+
+def _narrow(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FAIRCOLLECT_HOME": str(home), "COLUMNS": "60"}
+    for name in ("FAIRCOLLECT_DATABASE_URL", "FAIRCOLLECT_DEBUG"):
+        env.pop(name, None)
+    return subprocess.run([*FC, *args], capture_output=True, text=True, env=env, cwd=home,
+                          timeout=120)
+
+
+@pytest.mark.parametrize(("extra", "needle"), [
+    ("borrowers.xlsx", "error: borrowers.xlsx: a spreadsheet cannot be imported"),
+    ("payment.csv", "error: payment.csv: unknown file in the portfolio folder"),
+    (None, "error: borrowers.csv:3: holds bytes that are not valid UTF-8"),
+])
+def test_import_errors_are_one_line_and_exit_2(
+        tmp_path: Path, extra: str | None, needle: str) -> None:
+    folder = _import_folder(tmp_path)
+    if extra:
+        (folder / extra).write_bytes(b"PK\x03\x04")
+    r = _narrow(["import", str(folder), "--quiet"], tmp_path)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    _no_traceback(r)
+    # One line, even 60 columns wide (the only other line is a first run's keyring notice).
+    others = [ln for ln in r.stderr.strip().splitlines() if not ln.startswith("error:")]
+    assert all(ln.startswith("created a local keyring") for ln in others), r.stderr
+    assert len(_error_lines(r)) == 1 and _error_lines(r)[0].startswith(needle), r.stderr
+    if extra is None:
+        assert "try --encoding gb18030" in r.stderr
+    for value in _PII:
+        assert value not in r.stdout + r.stderr
+
+
+def test_import_with_encoding_gb18030(tmp_path: Path) -> None:
+    folder = _import_folder(tmp_path)
+    r = _narrow(["import", str(folder), "--quiet", "--encoding", "gb18030"], tmp_path)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert "payments.csv: not present, 0 payments imported" in r.stdout
+    for value in _PII:
+        assert value not in r.stdout + r.stderr
+    bad = _narrow(["import", str(folder), "--encoding", "latin-1"], tmp_path)
+    assert bad.returncode == 2 and len(_error_lines(bad)) == 1, bad.stderr
+    _no_traceback(bad)

@@ -128,6 +128,11 @@ def test_duplicate_id_and_multiline_quoted_cells_keep_editor_line_numbers(
         "b-1,Bo Li,QQ123457A,07911 123457,Europe/London,UK\n",
         encoding="utf-8",
     )
+    (folder / "loans.csv").write_text(
+        "loan_id,borrower_id,principal,currency,annual_rate,term_months,disbursed_on,"
+        "first_due_on\n",
+        encoding="utf-8",
+    )
     with pytest.raises(RowError) as err:
         import_portfolio(app, folder)
     assert err.value.fields["line"] == 4 and "first on line 2" in err.value.message

@@ -26,10 +26,22 @@ def import_command(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Folder of portfolio CSV or Parquet files.")],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    encoding: Annotated[
+        str,
+        typer.Option(
+            "--encoding",
+            help="Encoding of the CSV files: utf-8 (default; a BOM is allowed), gb18030, gbk "
+            "or utf-16.",
+        ),
+    ] = "utf-8",
 ) -> None:
     """Import a portfolio folder: all or nothing, encrypted, idempotent, audited."""
     from faircollect.portfolio.importer import import_portfolio
+    from faircollect.portfolio.reader import resolve_encoding, scan_folder
 
+    # A bad value or folder fails before the store (and a first run's keyring) is made.
+    codec = resolve_encoding(encoding)
+    scan_folder(directory)
     fc = app_for(ctx)
     with Progress(
         TextColumn("{task.description}"),
@@ -45,13 +57,25 @@ def import_command(
         def tick(stage: str, rows: int) -> None:
             bar.update(task, description=stage, advance=rows)
 
-        report = import_portfolio(fc.app, directory, actor=fc.actor, progress=tick)
+        report = import_portfolio(fc.app, directory, actor=fc.actor, progress=tick, encoding=codec)
     table = Table(title=f"import {report.run_id}")
     for col in ("records", "created", "updated", "unchanged"):
         table.add_column(col, justify="right" if col != "records" else "left")
     for kind, c in report.counts.items():
         table.add_row(kind, f"{c['created']:,}", f"{c['updated']:,}", f"{c['unchanged']:,}")
-    Console().print(table)
+    out = Console()
+    out.print(table)
+    for name in report.absent:
+        what = name.removesuffix(".csv")
+        out.print(f"{name}: not present, 0 {what} imported", markup=False, highlight=False)
+    for kind, n in report.phone_unverified.items():
+        if n:
+            out.print(
+                f"{kind}: {n:,} phone number{'s' if n != 1 else ''} not in the numbering plan, "
+                "imported and flagged phone_unverified",
+                markup=False,
+                highlight=False,
+            )
 
 
 def generate_command(

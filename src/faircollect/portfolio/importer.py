@@ -24,6 +24,7 @@ from faircollect.bootstrap import App
 from faircollect.ledger.money import Money
 from faircollect.ledger.schedule_frame import schedule_frame
 from faircollect.portfolio.parse import ParsedPortfolio, Progress, parse_portfolio
+from faircollect.portfolio.reader import DEFAULT_ENCODING
 from faircollect.portfolio.records import BorrowerRecord, ContactRecord, LoanRecord
 from faircollect.portfolio.state import StoredPortfolio, load_stored
 from faircollect.store.bulk import insert_rows
@@ -40,14 +41,20 @@ from faircollect.store.tables.foundation import (
 from faircollect.store.unit_of_work import UnitOfWork
 
 AUDIT_CHUNK = 1000
+# Part of a row's digest only when set, so rows stored before the flag existed (all of them
+# listed numbers) keep their digests, and a number the plan lists later is an update.
+_UNVERIFIED: dict[bool, tuple[str, ...]] = {False: (), True: ("phone_unverified",)}
 
 
 @dataclass
 class ImportReport:
-    """What an import did, per kind of record: created, updated, unchanged."""
+    """What an import did, per kind of record: created, updated, unchanged; which optional
+    files the folder did not hold; how many phone numbers the numbering plan does not list."""
 
     run_id: str
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    absent: list[str] = field(default_factory=list)  # file names, e.g. "payments.csv"
+    phone_unverified: dict[str, int] = field(default_factory=dict)  # borrowers, contacts
 
     def tally(self, kind: str, created: int, updated: int, unchanged: int) -> None:
         self.counts[kind] = {"created": created, "updated": updated, "unchanged": unchanged}
@@ -58,14 +65,28 @@ class ImportReport:
 
 
 def import_portfolio(
-    app: App, directory: Path, *, actor: str = "cli", progress: Progress | None = None
+    app: App,
+    directory: Path,
+    *,
+    actor: str = "cli",
+    progress: Progress | None = None,
+    encoding: str = DEFAULT_ENCODING,
 ) -> ImportReport:
-    """Import the folder; raises RowError naming file, line and column, writing nothing."""
+    """Import the folder; raises InputError (RowError naming file, line and column for a
+    bad row), writing nothing. CSV files are read as `encoding` (utf-8, gb18030, gbk or
+    utf-16)."""
     store = app.store
     with store.read() as conn:
         stored = load_stored(conn)
-    parsed = parse_portfolio(directory, stored, progress)
-    report = ImportReport(run_id=str(uuid.uuid4()))
+    parsed = parse_portfolio(directory, stored, progress, encoding=encoding)
+    report = ImportReport(
+        run_id=str(uuid.uuid4()),
+        absent=[f"{stem}.csv" for stem in parsed.absent],
+        phone_unverified={
+            "borrowers": sum(1 for b in parsed.borrowers if b.phone_unverified),
+            "contacts": sum(1 for c in parsed.contacts if c.phone_unverified),
+        },
+    )
     started = store.clock()
     with store.transaction(actor=actor) as uow:
         writer = _Writer(app, uow, stored, report, progress)
@@ -74,7 +95,10 @@ def import_portfolio(
         writer.consents(parsed)
         writer.loans(parsed.loans)
         writer.payments(parsed)
-        summary = orjson.dumps(report.counts, option=orjson.OPT_SORT_KEYS).decode()
+        summary = orjson.dumps(
+            {**report.counts, "absent": report.absent, "phone_unverified": report.phone_unverified},
+            option=orjson.OPT_SORT_KEYS,
+        ).decode()
         uow.conn.execute(
             insert(import_runs).values(
                 run_id=report.run_id,
@@ -84,7 +108,15 @@ def import_portfolio(
                 counts=summary,
             )
         )
-        uow.audit("portfolio.imported", f"import:{report.run_id}", {"counts": report.counts})
+        uow.audit(
+            "portfolio.imported",
+            f"import:{report.run_id}",
+            {
+                "counts": report.counts,
+                "absent": report.absent,
+                "phone_unverified": report.phone_unverified,
+            },
+        )
     return report
 
 
@@ -178,6 +210,7 @@ class _Writer:
             "phone_ct": seal(cipher, b.phone, "borrowers", "phone", bid),
             "email_ct": seal(cipher, b.email, "borrowers", "email", bid) if b.email else None,
             "phone_bidx": self.index("phone", b.phone),
+            "phone_unverified": b.phone_unverified,
             "national_id_bidx": self.index("national_id", b.national_id.upper()),
             "email_bidx": self.index("email", b.email) if b.email else None,
             "row_digest": digest,
@@ -200,6 +233,7 @@ class _Writer:
                     b.national_id,
                     b.phone,
                     b.email or "",
+                    *_UNVERIFIED[b.phone_unverified],
                 )
             )
             prior = self.stored.borrowers.get(b.borrower_id)
@@ -237,7 +271,15 @@ class _Writer:
         seal = self.vault.seal
         for c in records:
             digest = self.digest(
-                (c.contact_id, c.borrower_id, c.relation, c.source, c.name, c.phone)
+                (
+                    c.contact_id,
+                    c.borrower_id,
+                    c.relation,
+                    c.source,
+                    c.name,
+                    c.phone,
+                    *_UNVERIFIED[c.phone_unverified],
+                )
             )
             prior = self.stored.contacts.get(c.contact_id)
             if prior is not None and prior[1] == digest:
@@ -252,6 +294,7 @@ class _Writer:
                 "name_ct": seal(cipher, c.name, "contacts", "name", cid),
                 "phone_ct": seal(cipher, c.phone, "contacts", "phone", cid),
                 "phone_bidx": self.index("phone", c.phone),
+                "phone_unverified": c.phone_unverified,
                 "row_digest": digest,
                 "updated_at": self.now,
             }

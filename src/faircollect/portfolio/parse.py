@@ -6,8 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faircollect.errors import InputError, RowError
-from faircollect.portfolio.reader import SPECS, locate, read_rows
+from faircollect.portfolio.reader import (
+    DEFAULT_ENCODING,
+    SPECS,
+    read_rows,
+    resolve_encoding,
+    scan_folder,
+)
 from faircollect.portfolio.records import (
     SOURCES,
     BorrowerRecord,
@@ -32,6 +37,8 @@ class ParsedPortfolio:
     loans: list[LoanRecord] = field(default_factory=list)
     payments: list[PaymentRecord] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    # Optional files the folder does not hold (stems, e.g. "payments").
+    absent: list[str] = field(default_factory=list)
 
     def __repr__(self) -> str:
         return (
@@ -40,36 +47,53 @@ class ParsedPortfolio:
         )
 
 
-def _rows(directory: Path, stem: str, out: ParsedPortfolio) -> list[Row]:
-    path = locate(directory, stem)
-    if path is None:
-        return []
-    out.files.append(path)
-    return [Row(path.name, line, cells) for line, cells in read_rows(path, SPECS[stem])]
+class _Folder:
+    """The folder's files, read in the chosen encoding."""
+
+    def __init__(self, directory: Path, encoding: str, out: ParsedPortfolio) -> None:
+        self.files = scan_folder(directory)
+        self.encoding = encoding
+        self.out = out
+        out.files.extend(self.files.values())
+        out.absent.extend(stem for stem in SPECS if stem not in self.files)
+
+    def rows(self, stem: str) -> list[Row]:
+        path = self.files.get(stem)
+        if path is None:
+            return []
+        return [
+            Row(path.name, line, cells, lines)
+            for line, cells, lines in read_rows(path, SPECS[stem], self.encoding)
+        ]
 
 
 def _unique(row: Row, column: str, seen: dict[str, int]) -> str:
+    # Ids are not shown: with columns swapped an id column may hold personal data.
     key = row.text(column)
     first = seen.get(key)
     if first is not None:
-        raise row.error(column, f"duplicate {column} {key!r} (first on line {first})")
-    seen[key] = row.line
+        raise row.error(column, f"duplicate {column} (first on line {first})")
+    seen[key] = row.line_of(column)
     return key
 
 
 def parse_portfolio(
-    directory: Path, stored: StoredPortfolio, progress: Progress | None = None
+    directory: Path,
+    stored: StoredPortfolio,
+    progress: Progress | None = None,
+    *,
+    encoding: str = DEFAULT_ENCODING,
 ) -> ParsedPortfolio:
-    """Read every portfolio file in `directory`; the first problem raises a RowError."""
-    if not directory.is_dir():
-        raise InputError(f"{directory} is not a folder", file=str(directory))
+    """Read every portfolio file in `directory`; the first problem raises an InputError
+    (a RowError naming file, line and column for a bad row). Nothing is written."""
     out = ParsedPortfolio()
+    folder = _Folder(directory, resolve_encoding(encoding), out)
     tick = progress or (lambda _stage, _n: None)
 
     # Borrowers: jurisdiction of each id (file first, then store) for phones of contacts.
     jurisdiction: dict[str, str] = {k: v[1] for k, v in stored.borrowers.items()}
     seen: dict[str, int] = {}
-    for row in _rows(directory, "borrowers", out):
+    for row in folder.rows("borrowers"):
         _unique(row, "borrower_id", seen)
         record = BorrowerRecord.parse(row)
         stored_b = stored.borrowers.get(record.borrower_id)
@@ -83,14 +107,15 @@ def parse_portfolio(
 
     owner: dict[str, str] = {k: v[0] for k, v in stored.contacts.items()}
     seen = {}
-    for row in _rows(directory, "contacts", out):
+    for row in folder.rows("contacts"):
         contact_id = _unique(row, "contact_id", seen)
         borrower_id = row.text("borrower_id")
         if borrower_id not in jurisdiction:
-            raise row.error("borrower_id", f"unknown borrower {borrower_id!r}")
+            raise row.error("borrower_id", "unknown borrower (not in borrowers.csv nor stored)")
         if contact_id in owner and owner[contact_id] != borrower_id:
             raise row.error("borrower_id", "this contact_id belongs to another borrower")
         owner[contact_id] = borrower_id
+        phone = row.phone("phone", jurisdiction[borrower_id])
         out.contacts.append(
             ContactRecord(
                 contact_id=contact_id,
@@ -98,22 +123,23 @@ def parse_portfolio(
                 relation=row.text("relation"),
                 source=row.choice("source", SOURCES),
                 name=row.text("name"),
-                phone=row.phone("phone", jurisdiction[borrower_id]),
+                phone=phone.e164,
                 line=row.line,
+                phone_unverified=not phone.listed,
             )
         )
     tick("contacts", len(out.contacts))
 
     seen = {}
-    for row in _rows(directory, "consents", out):
+    for row in folder.rows("consents"):
         _unique(row, "consent_id", seen)
         consent = ConsentRecord.parse(row)
         if consent.borrower_id not in jurisdiction:
-            raise row.error("borrower_id", f"unknown borrower {consent.borrower_id!r}")
+            raise row.error("borrower_id", "unknown borrower (not in borrowers.csv nor stored)")
         if consent.contact_id is not None:
             holder = owner.get(consent.contact_id)
             if holder is None:
-                raise row.error("contact_id", f"unknown contact {consent.contact_id!r}")
+                raise row.error("contact_id", "unknown contact (not in contacts.csv nor stored)")
             if holder != consent.borrower_id:
                 raise row.error("contact_id", "the contact belongs to another borrower")
         _check_consent_change(row, consent, stored)
@@ -122,11 +148,11 @@ def parse_portfolio(
 
     loan_terms: dict[str, tuple[str, object]] = {k: (v[2], v[3]) for k, v in stored.loans.items()}
     seen = {}
-    for row in _rows(directory, "loans", out):
+    for row in folder.rows("loans"):
         _unique(row, "loan_id", seen)
         loan = LoanRecord.parse(row)
         if loan.borrower_id not in jurisdiction:
-            raise row.error("borrower_id", f"unknown borrower {loan.borrower_id!r}")
+            raise row.error("borrower_id", "unknown borrower (not in borrowers.csv nor stored)")
         prior = stored.loans.get(loan.loan_id)
         if prior is not None and prior[0] != loan.borrower_id:
             raise row.error("borrower_id", "this loan_id belongs to another borrower")
@@ -135,12 +161,12 @@ def parse_portfolio(
     tick("loans", len(out.loans))
 
     seen = {}
-    for row in _rows(directory, "payments", out):
+    for row in folder.rows("payments"):
         _unique(row, "payment_id", seen)
         loan_id = row.text("loan_id")
         terms = loan_terms.get(loan_id)
         if terms is None:
-            raise row.error("loan_id", f"unknown loan {loan_id!r}")
+            raise row.error("loan_id", "unknown loan (not in loans.csv nor stored)")
         currency, disbursed_on = terms
         payment = PaymentRecord.parse(row, currency)
         if payment.paid_on < disbursed_on:  # type: ignore[operator]
@@ -148,12 +174,6 @@ def parse_portfolio(
         out.payments.append(payment)
     tick("payments", len(out.payments))
 
-    if not out.files:
-        raise InputError(
-            f"{directory} holds no portfolio files (expected borrowers, contacts, consents, "
-            "loans or payments as .csv or .parquet)",
-            file=str(directory),
-        )
     return out
 
 
@@ -174,9 +194,7 @@ def _check_consent_change(row: Row, consent: ConsentRecord, stored: StoredPortfo
             "time; a consent is never rewritten: record the change under a new consent_id",
         )
     if prior.withdrawn_at is not None and consent.withdrawn_at != prior.withdrawn_at:
-        raise RowError(
+        raise row.error(
+            "withdrawn_at",
             "the consent was withdrawn; a withdrawal cannot be changed or undone by import",
-            file=row.file,
-            line=row.line,
-            column="withdrawn_at",
         )

@@ -1,6 +1,8 @@
 """Typed records parsed from portfolio rows, each error naming file, line and column.
 
-Personal fields never appear in a repr, and an error names the column, never its value.
+Personal fields never appear in a repr, and an error names the column, never its value:
+with columns swapped, any column may hold a phone number or a national id. As a last
+guard, a reason that would repeat any value of its row is replaced by a generic one.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from faircollect.errors import InputError, RowError
-from faircollect.ledger.money import Money
-from faircollect.ledger.schedule import LoanTerms
-from faircollect.vault.phone import normalise_phone
+from faircollect.ledger.money import MINOR_UNITS, Money, parse_decimal
+from faircollect.ledger.schedule import MAX_TERM_MONTHS, SCHEDULE_KINDS, LoanTerms
+from faircollect.vault.phone import CheckedPhone, check_phone
 from faircollect.vocabulary import (
     CHANNELS,
     CONSENT_CHANNELS,
@@ -36,16 +38,41 @@ PURPOSES = (
 )
 
 
+# Values this short are codes ("CN", "CNY"), which reasons may name; personal data is longer.
+_SCRUB_MIN = 4
+_HIDDEN = "has a value that is not valid here (the value is not shown: it may be personal data)"
+
+
+# Amounts stay far inside the store's and the ledger's 64-bit integers (minor units); a
+# larger one is a mis-mapped column (an id or a phone number), not a loan.
+MAX_MINOR = 10**15
+
+
 class Row:
     """One row being parsed: knows where it came from, so errors can say so."""
 
-    __slots__ = ("file", "line", "cells")
+    __slots__ = ("file", "line", "cells", "lines")
 
-    def __init__(self, file: str, line: int, cells: dict[str, str]) -> None:
-        self.file, self.line, self.cells = file, line, cells
+    def __init__(
+        self,
+        file: str,
+        line: int,
+        cells: dict[str, str],
+        lines: dict[str, int] | None = None,
+    ) -> None:
+        self.file, self.line, self.cells, self.lines = file, line, cells, lines
+
+    def line_of(self, column: str | None) -> int:
+        """The physical line `column`'s cell starts on (records may span lines)."""
+        if column is None or self.lines is None:
+            return self.line
+        return self.lines.get(column, self.line)
 
     def error(self, column: str | None, reason: str) -> RowError:
-        return RowError(reason, file=self.file, line=self.line, column=column)
+        lowered = reason.casefold()
+        if any(len(v) >= _SCRUB_MIN and v.casefold() in lowered for v in self.cells.values()):
+            reason = _HIDDEN
+        return RowError(reason, file=self.file, line=self.line_of(column), column=column)
 
     def text(self, column: str) -> str:
         value = self.cells.get(column)
@@ -61,7 +88,7 @@ class Row:
         if value is None:
             raise self.error(column, "a value is required")
         if value not in allowed:
-            raise self.error(column, f"unknown value {value!r} (allowed: {', '.join(allowed)})")
+            raise self.error(column, f"unknown value (allowed: {', '.join(allowed)})")
         return value
 
     def choices(self, column: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
@@ -69,7 +96,9 @@ class Row:
         items = tuple(sorted({x.strip() for x in raw.split(";") if x.strip()}))
         for item in items:
             if item not in allowed:
-                raise self.error(column, f"unknown value {item!r} (allowed: {', '.join(allowed)})")
+                raise self.error(
+                    column, f"unknown value in the ';' list (allowed: {', '.join(allowed)})"
+                )
         return items
 
     def instant(self, column: str, *, required: bool = True) -> datetime | None:
@@ -81,9 +110,11 @@ class Row:
         try:
             value = datetime.fromisoformat(raw)
         except ValueError:
-            raise self.error(column, f"{raw!r} is not an ISO 8601 time") from None
+            raise self.error(
+                column, "is not an ISO 8601 time (e.g. 2026-03-02T14:30:00+08:00)"
+            ) from None
         if value.tzinfo is None or value.utcoffset() is None:
-            raise self.error(column, f"{raw!r} has no UTC offset (write e.g. +08:00 or Z)")
+            raise self.error(column, "has no UTC offset (write e.g. +08:00 or Z)")
         return value
 
     def day(self, column: str) -> date:
@@ -91,17 +122,28 @@ class Row:
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            raise self.error(column, f"{raw!r} is not an ISO date (YYYY-MM-DD)") from None
+            raise self.error(column, "is not an ISO date (YYYY-MM-DD)") from None
 
     def integer(self, column: str) -> int:
         raw = self.text(column)
         if not raw.lstrip("-").isdigit():
-            raise self.error(column, f"{raw!r} is not a whole number")
+            raise self.error(column, "is not a whole number")
         return int(raw)
 
-    def phone(self, column: str, jurisdiction: str) -> str:
+    def decimal(self, column: str) -> Decimal:
         try:
-            return normalise_phone(self.text(column), jurisdiction)
+            return parse_decimal(self.text(column), field=column)
+        except RowError:
+            raise
+        except InputError:
+            raise self.error(
+                column, "is not a decimal number (digits, an optional '.' and fraction)"
+            ) from None
+
+    def phone(self, column: str, jurisdiction: str) -> CheckedPhone:
+        """The number in E.164 form, and whether the numbering plan lists it."""
+        try:
+            return check_phone(self.text(column), jurisdiction)
         except RowError:
             raise
         except InputError as exc:
@@ -110,7 +152,7 @@ class Row:
     def timezone(self, column: str) -> str:
         name = self.text(column)
         if not _known_zone(name):
-            raise self.error(column, f"unknown IANA time zone {name!r}")
+            raise self.error(column, "is not a known IANA time zone (e.g. Asia/Shanghai)")
         return name
 
 
@@ -136,6 +178,8 @@ class BorrowerRecord:
     phone: str = field(repr=False)
     email: str | None = field(repr=False)
     line: int = 0
+    # A well-formed number the numbering plan does not list (stored as phone_unverified).
+    phone_unverified: bool = False
 
     @classmethod
     def parse(cls, row: Row) -> BorrowerRecord:
@@ -143,6 +187,7 @@ class BorrowerRecord:
         email = row.optional("email")
         if email is not None and ("@" not in email or " " in email):
             raise row.error("email", "is not an e-mail address")
+        phone = row.phone("phone", jurisdiction)
         return cls(
             borrower_id=row.text("borrower_id"),
             jurisdiction=jurisdiction,
@@ -152,9 +197,10 @@ class BorrowerRecord:
             opted_out_channels=row.choices("opted_out_channels", CHANNELS),
             full_name=row.text("full_name"),
             national_id=row.text("national_id"),
-            phone=row.phone("phone", jurisdiction),
+            phone=phone.e164,
             email=email.lower() if email else None,
             line=row.line,
+            phone_unverified=not phone.listed,
         )
 
 
@@ -167,6 +213,7 @@ class ContactRecord:
     name: str = field(repr=False)
     phone: str = field(repr=False)
     line: int = 0
+    phone_unverified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,22 +279,34 @@ class LoanRecord:
         first_due = row.day("first_due_on")
         if first_due <= disbursed:
             raise row.error("first_due_on", "must be after disbursed_on")
-        column = "principal"
+        # Each value is checked here first, so that no ledger message (which names the
+        # value) can reach the error: with columns swapped it could be a phone number.
+        currency = _currency(row, "currency")
+        principal = _amount(row, "principal", currency)
+        rate = row.decimal("annual_rate")
+        if not _whole(rate.scaleb(8)):
+            raise row.error("annual_rate", "has more than 8 decimal places")
+        if not Decimal(0) <= rate <= Decimal(10):
+            raise row.error("annual_rate", "is outside 0 to 10 (1000 %); 0.18 means 18 %")
+        term = row.integer("term_months")
+        if not 1 <= term <= MAX_TERM_MONTHS:
+            raise row.error("term_months", f"is outside 1 to {MAX_TERM_MONTHS}")
+        kind = row.choice("schedule", tuple(SCHEDULE_KINDS), "equal_installment")
         try:
             terms = LoanTerms.parse(
-                principal=row.text("principal"),
-                currency=row.text("currency"),
-                annual_rate=row.text("annual_rate"),
-                term_months=row.integer("term_months"),
+                principal=principal.amount,
+                currency=currency,
+                annual_rate=rate,
+                term_months=term,
                 first_due_on=first_due,
-                kind=row.optional("schedule"),
+                kind=kind,
                 disbursed_on=disbursed,
             )
         except RowError:
             raise
         except InputError as exc:
-            column = str(exc.fields.get("field", column))
-            raise row.error(column, exc.message) from None
+            column = str(exc.fields.get("field", "principal"))
+            raise row.error(column, "is not valid for a loan") from None
         return cls(
             loan_id=row.text("loan_id"),
             borrower_id=row.text("borrower_id"),
@@ -262,6 +321,29 @@ class LoanRecord:
         )
 
 
+def _currency(row: Row, column: str) -> str:
+    code = row.text(column)
+    if code not in MINOR_UNITS:
+        raise row.error(column, "is not a known ISO 4217 currency code (e.g. CNY, USD, GBP)")
+    return code
+
+
+def _amount(row: Row, column: str, currency: str) -> Money:
+    value = row.decimal(column)
+    places = MINOR_UNITS[currency]
+    scaled = value.scaleb(places)
+    if not _whole(scaled):
+        raise row.error(column, f"has more than {places} decimal places for {currency}")
+    if abs(scaled) > MAX_MINOR:
+        limit = Money(MAX_MINOR, currency).amount
+        raise row.error(column, f"is too large (at most {limit:,} {currency})")
+    return Money(int(scaled), currency)
+
+
+def _whole(value: Decimal) -> bool:
+    return value == value.to_integral_value()
+
+
 @dataclass(frozen=True, slots=True)
 class PaymentRecord:
     payment_id: str
@@ -272,12 +354,7 @@ class PaymentRecord:
 
     @classmethod
     def parse(cls, row: Row, currency: str) -> PaymentRecord:
-        try:
-            money = Money.parse(row.text("amount"), currency, field="amount")
-        except RowError:
-            raise
-        except InputError as exc:
-            raise row.error("amount", exc.message) from None
+        money = _amount(row, "amount", currency)
         if money.minor <= 0:
             raise row.error("amount", "must be positive")
         return cls(

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from faircollect.ledger.roll_rates import roll_rates
 from faircollect.portfolio.snapshot import portfolio_snapshot
@@ -47,6 +47,8 @@ class ComplianceReport:
     complaints: list[tuple[str, str, int]]
     holds: list[tuple[str, int]]
     address_book_awaiting_deletion: int
+    # Imported numbers the numbering plan does not list (flagged phone_unverified at import).
+    phones_unverified: dict[str, int]
     roll_names: list[str]
     roll_accounts: list[list[float | None]]
     arms: list[dict[str, Any]]
@@ -54,6 +56,11 @@ class ComplianceReport:
 
 def _rows(conn: Connection, query: Any) -> list[Any]:
     return list(conn.execute(query))
+
+
+def _count_flagged(conn: Connection, table: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(table).where(
+        table.c.phone_unverified.is_(True))).scalar_one())
 
 
 def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
@@ -115,6 +122,10 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
                    key=lambda kv: (-kv[1], kv[0]))  # ties by name: the same on every run
     book = len(_rows(conn, select(contacts.c.contact_id).where(
         contacts.c.source == "address_book")))
+    unverified = {
+        "borrowers": _count_flagged(conn, borrowers),
+        "contacts": _count_flagged(conn, contacts),
+    }
     first, last = portfolio_snapshot(conn, start), portfolio_snapshot(conn, end)
     names, matrix = _rolls(first, last)
     return ComplianceReport(
@@ -123,7 +134,7 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
         denials_by_category=tally("categories"), denials_by_rule=tally("rules"),
         contact_persons=persons,
         complaints=sorted((a, b, n) for (a, b), n in ctab.items()), holds=holds,
-        address_book_awaiting_deletion=book, roll_names=names, roll_accounts=matrix,
+        address_book_awaiting_deletion=book, phones_unverified=unverified, roll_names=names, roll_accounts=matrix,
         arms=_arms(conn, att, start, end, first, last),
     )
 

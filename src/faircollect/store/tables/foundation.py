@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from faircollect.store.schema import UTCDateTime, metadata
@@ -50,6 +51,8 @@ borrowers = Table(
     Column("phone_ct", LargeBinary, nullable=True),
     Column("email_ct", LargeBinary, nullable=True),
     Column("phone_bidx", String(64), nullable=True, index=True),
+    # A well-formed number the numbering plan (phonenumbers) does not list: imported, flagged.
+    Column("phone_unverified", Boolean, nullable=False, default=False, server_default=false()),
     Column("national_id_bidx", String(64), nullable=True, index=True),
     Column("email_bidx", String(64), nullable=True, index=True),
     # Keyed digest of the imported row: idempotent re-import without keeping plaintext.
@@ -69,6 +72,7 @@ contacts = Table(
     Column("name_ct", LargeBinary, nullable=True),
     Column("phone_ct", LargeBinary, nullable=True),
     Column("phone_bidx", String(64), nullable=True, index=True),
+    Column("phone_unverified", Boolean, nullable=False, default=False, server_default=false()),
     Column("refused_contact", Boolean, nullable=False, default=False),
     Column("row_digest", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
