@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
+from faircollect.cases.notice_catalogue import NoticeCatalogue, notice_catalogue
 from faircollect.errors import ConfigError
 from faircollect.policy.decide import decide
 from faircollect.policy.pack import Pack
@@ -257,3 +258,44 @@ def validate(book: Playbook, pack: Pack, templates: TemplateSource) -> None:
             # every locale's notice, so a locale whose lexicon rejects it refuses the book.
             body = render(notice, {**SAMPLE_VALUES, "next_step": text})
             _probe_all(book, pack, notice, body, first, None, book.notice.hours, "notice")
+
+
+def validate_notices(pack: Pack, templates: TemplateSource,
+                     catalogue: NoticeCatalogue | None = None) -> None:
+    """Refuse a template set lacking a case notice in any locale `pack` serves.
+
+    Every notice kind of the catalogue (a dispute acknowledgement, a dispute outcome...)
+    needs, for each served locale, templates for its channels, each held approved by the
+    source, written in that locale, for that channel, this jurisdiction and the borrower.
+    The error names the notice kind, the channel and the missing locale.
+    """
+    book = catalogue or notice_catalogue()
+    jur = pack.jurisdiction
+
+    def fail(reason: str) -> ConfigError:
+        return ConfigError(f"case notices ({book.version}): {reason}", jurisdiction=jur)
+
+    for kind, by_jur in book.kinds.items():
+        by_locale = by_jur.get(jur, {})
+        for locale in by_locale:
+            if locale not in pack.locales:
+                raise fail(f"notice {kind} (case notice): templates for locale {locale}, "
+                           f"which pack {pack.id} does not serve ({', '.join(pack.locales)})")
+        for locale in pack.locales:
+            channels = by_locale.get(locale)
+            if not channels:
+                raise fail(f"notice {kind} (case notice): no template for locale {locale} "
+                           f"in {jur} (pack {pack.id} serves {', '.join(pack.locales)})")
+            for channel, tid in channels.items():
+                what = f"notice {kind} by {channel} (case notice), locale {locale}"
+                tpl = templates.get(tid)
+                if tpl is None:
+                    raise fail(f"{what}: unknown template {tid!r} (not in the template "
+                               "registry)")
+                if not tpl.approved:
+                    raise fail(f"{what}: template {tid!r} has no approved version in the "
+                               "registry")
+                if (tpl.locale, tpl.channel, tpl.jurisdiction, tpl.audience) != (
+                        locale, channel, jur, "borrower"):
+                    raise fail(f"{what}: template {tid!r} is in {tpl.locale} by "
+                               f"{tpl.channel} for {tpl.jurisdiction} {tpl.audience}")
