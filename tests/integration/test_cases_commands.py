@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from faircollect.cases.state import case_state
 from faircollect.cli import main
+from faircollect.demo import approve_starter_library
 from faircollect.dispatch.channels.file import FileChannel
 from faircollect.dispatch.worker import Worker
 from faircollect.store.tables.cases import disputes, plan_installments
@@ -27,6 +28,7 @@ def cli(app: Any, settings: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any) -
     monkeypatch.delenv("FAIRCOLLECT_CHANNEL", raising=False)
     seed_borrower(app, contact_id="c-1")
     seed_loan(app, fees_minor=500)
+    approve_starter_library(app)  # notices are approved templates in the borrower's language
 
     def run(*args: str) -> tuple[int, Any]:
         code = main(["--db", settings.database_url.value, *args])
@@ -224,4 +226,4 @@ def test_dispatch_command_drains_the_outbox(
     code, out = cli("dispatch", "--until-empty", "--batch", "10")
     assert code == 0 and out["sent"] == 1
     lines = (tmp_path / "out" / "messages.jsonl").read_text().splitlines()
-    assert json.loads(lines[0])["template_id"] == "notice-dispute-acknowledgement"
+    assert json.loads(lines[0])["template_id"] == "uk-dispute-ack-letter"

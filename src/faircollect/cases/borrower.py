@@ -35,6 +35,7 @@ class BorrowerRecord:
     jurisdiction: str
     flags: tuple[str, ...]
     opted_out_channels: tuple[str, ...]
+    locale: str = ""
 
 
 def load_borrower(conn: Connection, borrower_id: str, *, lock: bool = False) -> BorrowerRecord:
@@ -46,6 +47,7 @@ def load_borrower(conn: Connection, borrower_id: str, *, lock: bool = False) -> 
         borrowers.c.jurisdiction,
         borrowers.c.flags,
         borrowers.c.opted_out_channels,
+        borrowers.c.locale,
     ).where(borrowers.c.borrower_id == borrower_id)
     if lock:
         query = query.with_for_update()
@@ -57,6 +59,7 @@ def load_borrower(conn: Connection, borrower_id: str, *, lock: bool = False) -> 
         row.jurisdiction,
         tuple(split(row.flags)),
         tuple(split(row.opted_out_channels)),
+        str(row.locale or ""),
     )
 
 

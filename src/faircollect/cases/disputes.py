@@ -34,7 +34,11 @@ def open_dispute(
     loan_id: str | None = None,
     channel: str = "letter",
 ) -> str:
-    """Open a dispute: flag `dispute_open` (a hold) and send the borrower an acknowledgement."""
+    """Open a dispute: flag `dispute_open` (a hold) and send the borrower an acknowledgement.
+
+    The acknowledgement is an approved template in the borrower's language; when there is
+    none, nothing is sent and the audit entry's `notice_skipped` says why.
+    """
     borrower = load_borrower(uow.conn, borrower_id, lock=True)
     if reason not in REASONS:
         raise InputError(f"reason: must be one of {', '.join(REASONS)}", field="reason")
@@ -52,7 +56,7 @@ def open_dispute(
         )
     )
     write_flags(uow.conn, borrower_id, now, flags=(*borrower.flags, "dispute_open"))
-    message_id = send_notice(
+    notice = send_notice(
         uow,
         vault,
         borrower,
@@ -64,7 +68,7 @@ def open_dispute(
     uow.audit(
         "case.dispute.open",
         f"borrower:{borrower_id}",
-        {"dispute_id": dispute_id, "reason": reason, "loan_id": loan_id, "notice": message_id},
+        {"dispute_id": dispute_id, "reason": reason, "loan_id": loan_id, **notice.audit()},
     )
     return dispute_id
 
@@ -77,8 +81,12 @@ def resolve_dispute(
     resolution: str,
     now: datetime,
     channel: str = "letter",
-) -> str:
-    """Resolve an open dispute, lift the hold if no other is open, and tell the borrower."""
+) -> str | None:
+    """Resolve an open dispute, lift the hold if no other is open, and tell the borrower.
+
+    Returns the notice's message id, or None when the borrower's language has no approved
+    notice template (the audit entry's `notice_skipped` says why).
+    """
     if resolution not in RESOLUTIONS:
         raise InputError(f"resolution: must be one of {', '.join(RESOLUTIONS)}", field="resolution")
     row = uow.conn.execute(
@@ -102,7 +110,7 @@ def resolve_dispute(
     if not still_open:
         flags = tuple(f for f in borrower.flags if f != "dispute_open")
         write_flags(uow.conn, borrower.borrower_id, now, flags=flags)
-    message_id = send_notice(
+    notice = send_notice(
         uow,
         vault,
         borrower,
@@ -119,7 +127,7 @@ def resolve_dispute(
             "dispute_id": dispute_id,
             "resolution": resolution,
             "hold_lifted": not still_open,
-            "notice": message_id,
+            **notice.audit(),
         },
     )
-    return message_id
+    return notice.message_id

@@ -164,6 +164,14 @@ class TemplateRegistry:
                            template=t.template_id, version=t.version)
 
 
+def approved_template(conn: Connection, template_id: str) -> Template | None:
+    """The approved version of `template_id` read on `conn` (a caller's transaction), or None."""
+    row = conn.execute(select(templates).where(
+        templates.c.template_id == template_id, templates.c.state == State.APPROVED.value)
+        .order_by(templates.c.version.desc()).limit(1)).mappings().first()
+    return None if row is None else _template(row)
+
+
 def _require_compliance(actor: Actor, what: str) -> None:
     if not actor.has(COMPLIANCE_ROLE):
         raise AccessDenied(f"to {what} a template needs the '{COMPLIANCE_ROLE}' role",

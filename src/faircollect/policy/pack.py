@@ -20,11 +20,12 @@ from pydantic import BaseModel, ValidationError
 from faircollect.errors import ConfigError, InputError
 from faircollect.policy.decision import CATEGORIES
 from faircollect.policy.params import PARAMS, AppliesTo
+from faircollect.vocabulary import LOCALES
 
 _PACK_ID = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)-(?P<version>\d{4}\.\d+)$")
 _RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 _RULE_KEYS = {"id", "kind", "category", "citation", "summary", "applies_to", "params"}
-_PACK_KEYS = {"id", "jurisdiction", "title", "includes", "rules"}
+_PACK_KEYS = {"id", "jurisdiction", "title", "includes", "locales", "rules"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,10 @@ class Pack:
     title: str
     rules: tuple[Rule, ...]
     source: str = field(default="", compare=False)
+    # The languages the pack's borrowers are written to in (its `locales:` key). Every
+    # message a playbook or a case command sends exists in each of them; a borrower whose
+    # locale is not among them is sent nothing rather than another language.
+    locales: tuple[str, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         """The rule called `rule_id`; NotFound-style InputError when absent."""
@@ -166,7 +171,20 @@ def parse_pack(text: str, where: str) -> Pack:
         title=str(doc.get("title") or doc["id"]),
         rules=rules,
         source=where,
+        locales=_locales(doc.get("locales", []), where),
     )
+
+
+def _locales(raw: Any, where: str) -> tuple[str, ...]:
+    """The pack's served locales: a list of distinct known locales (may be empty)."""
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise _fail(where, "locales must be a list of locale names, e.g. [zh-CN]")
+    unknown = sorted(set(raw) - set(LOCALES))
+    if unknown:
+        raise _fail(where, f"locales: unknown {unknown} (known: {', '.join(LOCALES)})")
+    if len(set(raw)) != len(raw):
+        raise _fail(where, "locales: each locale once")
+    return tuple(raw)
 
 
 def load_pack_file(path: Path) -> Pack:

@@ -28,6 +28,10 @@ from faircollect.strategy.inputs import PlanInputs
 from faircollect.strategy.library import PlaybookSet
 from faircollect.vocabulary import HISTORY_DAYS
 
+# The planner's own denial of an attempt whose step has no template in the borrower's locale
+# (the pack never sees it: there is no message to decide about).
+NO_TEMPLATE_RULE = "NO-TEMPLATE-IN-LOCALE"
+
 
 @dataclass(frozen=True, slots=True)
 class Decided:
@@ -146,6 +150,10 @@ def decide_plan(attempts: pl.DataFrame, inputs: PlanInputs, books: PlaybookSet,
     """
     inp = inputs.checked()
     out: list[pl.DataFrame] = []
+    unwritten = attempts.filter(pl.col("template_id").is_null())
+    if unwritten.height:
+        out.append(_no_template(unwritten, books, with_requests))
+    attempts = attempts.filter(pl.col("template_id").is_not_null())
     for (jur,), part in attempts.partition_by("jurisdiction", as_dict=True).items():
         pack = books.packs[str(jur)]
         rows = part.with_row_index("row")
@@ -172,6 +180,25 @@ def decide_plan(attempts: pl.DataFrame, inputs: PlanInputs, books: PlaybookSet,
                                        decision=pl.lit(None, pl.String))
         return Decided(empty)
     return Decided(pl.concat(out, how="vertical_relaxed"))
+
+
+def _no_template(rows: pl.DataFrame, books: PlaybookSet, with_requests: bool) -> pl.DataFrame:
+    """Attempts with no template in the borrower's locale: denied before any pack decides.
+
+    Nothing in another language is sent instead; the attempt is recorded (rule
+    NO_TEMPLATE_RULE, category TEMPLATE) so the report shows who got nothing and why.
+    """
+    packs = {j: p.id for j, p in books.packs.items()}
+    out = rows.with_columns(
+        allowed=pl.lit(False), rules=pl.lit([NO_TEMPLATE_RULE], pl.List(pl.String)),
+        categories=pl.lit(["TEMPLATE"], pl.List(pl.String)),
+        pack_id=pl.col("jurisdiction").replace_strict(packs, default=None,
+                                                      return_dtype=pl.String),
+        replan_of=pl.lit(None, pl.String))
+    if with_requests:
+        out = out.with_columns(request=pl.lit(None, pl.String),
+                               decision=pl.lit(None, pl.String))
+    return out
 
 
 def _replanned(retry: pl.DataFrame, batch: RequestBatch, jur: str, books: PlaybookSet,

@@ -16,7 +16,7 @@ from faircollect.errors import ConfigError
 from faircollect.policy.pack import Pack, resolve_pack
 from faircollect.strategy.messages import TemplateSource
 from faircollect.strategy.playbook import Playbook, parse_playbook, read_playbook
-from faircollect.strategy.validation import validate
+from faircollect.strategy.validation import validate, validate_notices
 
 DEFAULT_SEGMENT = "standard"
 
@@ -78,6 +78,8 @@ def build_set(books: list[Playbook], templates: TemplateSource) -> PlaybookSet:
                               f"{book.jurisdiction}", file=book.source) from exc
         validate(book, pack, source)
         by_id[book.id] = book
+    for pack in packs.values():  # the case notices each jurisdiction's borrowers may be sent
+        validate_notices(pack, source)
     seen: set[tuple[str, str]] = set()
     for book in by_id.values():
         if book.experiment is None:

@@ -68,6 +68,32 @@ class TemplateSource(Protocol):
         ...
 
 
+def locale_templates(template: str, per_locale: tuple[tuple[str, str], ...],
+                     source: TemplateSource) -> dict[str, str]:
+    """A step's (or notice's) template id per locale.
+
+    `per_locale` is the playbook's `template: {locale: id}` mapping; a single `template: id`
+    serves its own template's locale only (nothing when the source does not hold it). No
+    locale ever borrows another's template.
+    """
+    if per_locale:
+        return dict(per_locale)
+    tpl = source.get(template)
+    return {tpl.locale: template} if tpl is not None else {}
+
+
+def locale_texts(text: str | None, per_locale: tuple[tuple[str, str], ...],
+                 locales: tuple[str, ...]) -> dict[str, str]:
+    """A playbook text (an announcement) per locale.
+
+    `per_locale` is the `announce: {locale: text}` mapping; one plain text is taken as
+    written in the pack's language only when the pack serves exactly one.
+    """
+    if per_locale:
+        return dict(per_locale)
+    return {locales[0]: text} if text and len(locales) == 1 else {}
+
+
 @dataclass(frozen=True)
 class TemplateLibrary:
     """Templates held in memory (the starter library for planning in memory, or a test's)."""

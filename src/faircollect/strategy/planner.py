@@ -25,7 +25,14 @@ import polars as pl
 from faircollect.strategy.experiments import CHALLENGER, CHAMPION, buckets
 from faircollect.strategy.inputs import PlanInputs
 from faircollect.strategy.library import PlaybookSet
-from faircollect.strategy.steps import notice_frame, stage_frame, step_frame
+from faircollect.strategy.steps import (
+    announce_frame,
+    notice_frame,
+    notice_template_frame,
+    stage_frame,
+    step_frame,
+    step_template_frame,
+)
 from faircollect.vocabulary import HOLD_FLAGS
 
 UNREACHABLE_DAYS = 3  # HOUSE-BORROWER-FIRST: contact persons only after this long
@@ -144,7 +151,8 @@ def plan_day(inputs: PlanInputs, books: PlaybookSet, day: date) -> Plan:
         stage_ready=(pl.col("stage_index") == 0)
         | (pl.col("stage_announced") <= pl.col("ready_by")).fill_null(False))
     contacts = _eligible_contacts(inp, cur, day)
-    steps = _due_steps(cur, step_frame(books), done, announced, contacts, day)
+    steps = _localised(_due_steps(cur, step_frame(books), done, announced, contacts, day),
+                       books)
     notices = _notices(cur, steps, announced, books)
     attempts = pl.concat([_cols(steps), _cols(notices)], how="vertical_relaxed")
     attempts = _timed(attempts, day)
@@ -240,13 +248,27 @@ def _notices(cur: pl.DataFrame, steps: pl.DataFrame, announced: pl.DataFrame,
                                                      maintain_order=True)
     base = cur.select("borrower_id", "jurisdiction", "playbook_id", "arm", "stage", "timezone",
                       "locale", "dpd", "overdue_minor", "currency", "due_date")
-    nf = notice_frame(books)
+    nf = notice_frame(books).drop("template_id")
+    # The notice and its words about the next round, both in the borrower's locale; with
+    # either missing there is no template (null), and nothing in another language is sent.
+    words = announce_frame(books).unique(["playbook_id", "round", "locale"], keep="first",
+                                         maintain_order=True)
     return (
-        picked.join(base, on="borrower_id").join(nf, on="playbook_id")
-        .with_columns(step_id=pl.lit(NOTICE_PREFIX) + pl.col("round"), kind=pl.lit("notice"),
+        picked.drop("next_step").join(base, on="borrower_id").join(nf, on="playbook_id")
+        .join(notice_template_frame(books), on=["playbook_id", "locale"], how="left")
+        .join(words, on=["playbook_id", "round", "locale"], how="left")
+        .with_columns(template_id=pl.when(pl.col("next_step").is_not_null())
+                      .then(pl.col("template_id")),
+                      step_id=pl.lit(NOTICE_PREFIX) + pl.col("round"), kind=pl.lit("notice"),
                       audience=pl.lit("borrower"), contact_id=pl.lit(None, pl.String),
                       purpose=pl.lit("reminder"))
     )
+
+
+def _localised(steps: pl.DataFrame, books: PlaybookSet) -> pl.DataFrame:
+    """Each due step with the template of the borrower's locale (null when it has none)."""
+    return steps.drop("template_id").join(step_template_frame(books),
+                                          on=["playbook_id", "step_id", "locale"], how="left")
 
 
 def _timed(attempts: pl.DataFrame, day: date) -> pl.DataFrame:

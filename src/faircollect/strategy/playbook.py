@@ -68,6 +68,18 @@ class Step:
     # How many borrower-local days a planned message stays sendable: 1 (the default) ends
     # its validity with its planned local day; 3 lets a letter go out up to two days late.
     valid_days: int = 1
+    # `template: {zh-CN: id, en: id}`: one template per locale, in the file's order (then
+    # `template` is the first of them). Empty when `template` names one template, whose own
+    # locale is then the only one the step has.
+    templates: tuple[tuple[str, str], ...] = ()
+    # `announce: {zh-CN: text, en: text}`: the announcement per locale (then `announce` is
+    # the first); empty when `announce` is one text, which only a one-locale pack can use.
+    announces: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def template_ids(self) -> tuple[str, ...]:
+        """Every template the step names."""
+        return tuple(t for _, t in self.templates) or (self.template,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +91,7 @@ class Stage:
     dpd_to: int
     announce: str | None
     steps: tuple[Step, ...]
+    announces: tuple[tuple[str, str], ...] = ()  # per locale, as for a Step
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +101,12 @@ class NoticeSpec:
     template: str
     channel: str
     hours: Window
+    templates: tuple[tuple[str, str], ...] = ()  # per locale, as for a Step
+
+    @property
+    def template_ids(self) -> tuple[str, ...]:
+        """Every template the notice names."""
+        return tuple(t for _, t in self.templates) or (self.template,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,16 +171,16 @@ def _step(raw: Any, where: str, stage: str) -> Step:
     extra = set(raw) - _STEP_KEYS
     if extra:
         raise _fail(where, f"{what}: unknown keys {sorted(extra)}")
-    for key in ("channel", "template"):
-        if not isinstance(raw.get(key), str) or not raw[key]:
-            raise _fail(where, f"{what}: {key} is required")
+    if not isinstance(raw.get("channel"), str) or not raw["channel"]:
+        raise _fail(where, f"{what}: channel is required")
+    template, by_locale = _templates(raw.get("template"), where, what)
     escalation = raw.get("escalation")
     if escalation is not None and escalation not in ESCALATIONS:
         raise _fail(where, f"{what}: escalation must be one of {list(ESCALATIONS)}")
     sources = raw.get("sources", ["borrower_designated"])
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise _fail(where, f"{what}: sources must be a list")
-    announce = raw.get("announce")
+    announce, announces = _announce(raw.get("announce"), where, what)
     valid_days = _int(raw, where, "valid_days", 1, 1)
     if valid_days > MAX_VALID_DAYS:
         raise _fail(where, f"{what}: valid_days must be at most {MAX_VALID_DAYS}: a message "
@@ -169,7 +188,7 @@ def _step(raw: Any, where: str, stage: str) -> Step:
     return Step(
         id=sid,
         channel=raw["channel"],
-        template=raw["template"],
+        template=template,
         audience=str(raw.get("audience", "borrower")),
         purpose=str(raw["purpose"]) if raw.get("purpose") is not None else None,
         hours=_window(raw.get("hours"), where, what),
@@ -177,10 +196,34 @@ def _step(raw: Any, where: str, stage: str) -> Step:
         max_attempts=_int(raw, where, "max_attempts", 1, 1),
         after_days=_int(raw, where, "after_days", 0, 0),
         escalation=escalation,
-        announce=str(announce).strip() if announce else None,
+        announce=announce,
         sources=tuple(sources),
         valid_days=valid_days,
+        templates=by_locale,
+        announces=announces,
     )
+
+
+def _announce(raw: Any, where: str, what: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """`announce: text` or `announce: {locale: text, ...}` as (first text, per-locale pairs)."""
+    if isinstance(raw, dict):
+        pairs = tuple((str(k), str(v).strip()) for k, v in raw.items() if v)
+        if not pairs or len(pairs) != len(raw):
+            raise _fail(where, f"{what}: announce needs a text for each locale it lists")
+        return pairs[0][1], pairs
+    return (str(raw).strip() if raw else None), ()
+
+
+def _templates(raw: Any, where: str, what: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """`template: id` or `template: {locale: id, ...}` as (first id, per-locale pairs)."""
+    if isinstance(raw, str) and raw:
+        return raw, ()
+    if isinstance(raw, dict) and raw and all(
+            isinstance(k, str) and k and isinstance(v, str) and v for k, v in raw.items()):
+        pairs = tuple((str(k), str(v)) for k, v in raw.items())
+        return pairs[0][1], pairs
+    raise _fail(where, f"{what}: template is required: a template id, or a mapping of "
+                "locale to template id (e.g. {zh-CN: cn-early-sms})")
 
 
 def _stage(raw: Any, where: str) -> Stage:
@@ -199,9 +242,9 @@ def _stage(raw: Any, where: str) -> Stage:
     steps = raw.get("steps")
     if not isinstance(steps, list) or not steps:
         raise _fail(where, f"stage {name}: needs a non-empty list of steps")
-    announce = raw.get("announce")
-    return Stage(name, dpd[0], dpd[1], str(announce).strip() if announce else None,
-                 tuple(_step(s, where, name) for s in steps))
+    announce, announces = _announce(raw.get("announce"), where, f"stage {name}")
+    return Stage(name, dpd[0], dpd[1], announce,
+                 tuple(_step(s, where, name) for s in steps), announces)
 
 
 def parse_playbook(text: str, where: str) -> Playbook:
@@ -245,13 +288,18 @@ def parse_playbook(text: str, where: str) -> Playbook:
         segment=str(doc.get("segment", "standard")),
         title=str(doc.get("title") or pid),
         notice_days=_int(doc, where, "notice_days", DEFAULT_NOTICE_DAYS, 1),
-        notice=NoticeSpec(str(notice["template"]), str(notice["channel"]),
-                          _window(notice.get("hours"), where, "notice")),
+        notice=_notice(notice, where),
         stop_when=tuple(stop),
         stages=tuple(_stage(s, where) for s in stages),
         experiment=exp,
         source=where,
     )
+
+
+def _notice(raw: dict[str, Any], where: str) -> NoticeSpec:
+    template, by_locale = _templates(raw.get("template"), where, "notice")
+    return NoticeSpec(template, str(raw["channel"]), _window(raw.get("hours"), where, "notice"),
+                      by_locale)
 
 
 def read_playbook(path: Path) -> Playbook:

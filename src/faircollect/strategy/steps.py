@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from faircollect.strategy.library import PlaybookSet
+from faircollect.strategy.messages import locale_templates, locale_texts
 
 STAGE_SCHEMA = {
     "playbook_id": pl.String, "stage": pl.String, "stage_index": pl.Int32,
@@ -55,3 +56,50 @@ def notice_frame(books: PlaybookSet) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={
         "playbook_id": pl.String, "template_id": pl.String, "channel": pl.String,
         "hours_start": pl.Int32, "hours_end": pl.Int32}, orient="row")
+
+
+def _locales(books: PlaybookSet, jurisdiction: str) -> tuple[str, ...]:
+    pack = books.packs.get(jurisdiction)
+    return pack.locales if pack is not None else ()
+
+
+def step_template_frame(books: PlaybookSet) -> pl.DataFrame:
+    """Per step and locale, the template the step sends a borrower of that locale.
+
+    A (step, locale) pair absent here has no template: the planner sends nothing then,
+    never another locale's template.
+    """
+    rows = []
+    for book in books.playbooks.values():
+        for _, st in book.steps():
+            for locale, tid in locale_templates(st.template, st.templates,
+                                                books.templates).items():
+                rows.append((book.id, st.id, locale, tid))
+    return pl.DataFrame(rows, schema={"playbook_id": pl.String, "step_id": pl.String,
+                                      "locale": pl.String, "template_id": pl.String},
+                        orient="row")
+
+
+def notice_template_frame(books: PlaybookSet) -> pl.DataFrame:
+    """Per playbook and locale, the round notice's template."""
+    rows = [(b.id, locale, tid) for b in books.playbooks.values()
+            for locale, tid in locale_templates(b.notice.template, b.notice.templates,
+                                                books.templates).items()]
+    return pl.DataFrame(rows, schema={"playbook_id": pl.String, "locale": pl.String,
+                                      "template_id": pl.String}, orient="row")
+
+
+def announce_frame(books: PlaybookSet) -> pl.DataFrame:
+    """Per playbook, round (a stage name or an escalation step id) and locale: the words
+    the round notice's `{next_step}` takes."""
+    rows = []
+    for b in books.playbooks.values():
+        locales = _locales(books, b.jurisdiction)
+        rounds = [(s.name, s.announce, s.announces) for s in b.stages]
+        rounds += [(st.id, st.announce, st.announces) for _, st in b.steps()]
+        for name, text, pairs in rounds:
+            for locale, words in locale_texts(text, pairs, locales).items():
+                rows.append((b.id, name, locale, words))
+    return pl.DataFrame(rows, schema={"playbook_id": pl.String, "round": pl.String,
+                                      "locale": pl.String, "next_step": pl.String},
+                        orient="row")

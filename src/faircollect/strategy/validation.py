@@ -13,13 +13,21 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
+from faircollect.cases.notice_catalogue import NoticeCatalogue, notice_catalogue
 from faircollect.errors import ConfigError
 from faircollect.policy.decide import decide
 from faircollect.policy.pack import Pack
 from faircollect.policy.params import ContactHours, PriorNotice
 from faircollect.policy.request import CHANNELS, DecisionRequest, zone
-from faircollect.strategy.messages import PLACEHOLDERS, MessageTemplate, TemplateSource, render
-from faircollect.strategy.playbook import STAGES, Playbook, Stage, Step, Window
+from faircollect.strategy.messages import (
+    PLACEHOLDERS,
+    MessageTemplate,
+    TemplateSource,
+    locale_templates,
+    locale_texts,
+    render,
+)
+from faircollect.strategy.playbook import STAGES, NoticeSpec, Playbook, Stage, Step, Window
 
 # Representative zones for probing local-hour rules; the rules read local time only.
 PROBE_ZONES: Final[dict[str, str]] = {
@@ -52,6 +60,60 @@ def _template(book: Playbook, templates: TemplateSource, tid: str, what: str) ->
         raise _fail(book, f"{what}: template {tid!r} is for {tpl.jurisdiction}, "
                           f"not {book.jurisdiction}")
     return tpl
+
+
+def _localised(book: Playbook, pack: Pack, templates: TemplateSource, spec: Step | NoticeSpec,
+               what: str, kind: str) -> list[MessageTemplate]:
+    """The templates of a step or notice, one per locale the pack serves, each checked.
+
+    Refused: a template missing for any served locale (the error names the step, the kind of
+    message and the locale), one listed under a locale it is not written in, and one for a
+    locale the pack does not serve. No locale may borrow another's words.
+    """
+    if not pack.locales:
+        raise _fail(book, f"pack {pack.id} declares no served locales (`locales:`), so no "
+                          "message could be sent in its borrowers' language")
+    by_locale = locale_templates(spec.template, spec.templates, templates)
+    if not by_locale:  # a single template the registry does not hold: say so, by name
+        _template(book, templates, spec.template, what)
+    found: dict[str, MessageTemplate] = {}
+    for locale, tid in by_locale.items():
+        tpl = _template(book, templates, tid, what)
+        if tpl.locale != locale:
+            raise _fail(book, f"{what} ({kind}): template {tid!r} is written in {tpl.locale}, "
+                              f"but is listed for locale {locale}")
+        if locale not in pack.locales:
+            raise _fail(book, f"{what} ({kind}): template {tid!r} is for locale {locale}, "
+                              f"which pack {pack.id} does not serve "
+                              f"({', '.join(pack.locales)})")
+        found[locale] = tpl
+    for locale in pack.locales:
+        if locale not in found:
+            raise _fail(book, f"{what} ({kind}): no template for locale {locale} (pack "
+                              f"{pack.id} serves {', '.join(pack.locales)}; a borrower is "
+                              "never written to in another language)")
+    return [found[locale] for locale in pack.locales]
+
+
+def _announcements(book: Playbook, pack: Pack) -> dict[str, list[str]]:
+    """Every announcement of the book per served locale; refused when one lacks a locale."""
+    rounds = [(f"stage {s.name}", s.announce, s.announces) for s in book.stages if s.announce]
+    rounds += [(f"step {st.id}", st.announce, st.announces) for _, st in book.steps()
+               if st.announce]
+    out: dict[str, list[str]] = {locale: [] for locale in pack.locales}
+    for what, text, pairs in rounds:
+        texts = locale_texts(text, pairs, pack.locales)
+        for locale in texts:
+            if locale not in pack.locales:
+                raise _fail(book, f"{what} (announcement): a text for locale {locale}, which "
+                                  f"pack {pack.id} does not serve ({', '.join(pack.locales)})")
+        for locale in pack.locales:
+            if locale not in texts:
+                raise _fail(book, f"{what} (announcement): no text for locale {locale} (pack "
+                                  f"{pack.id} serves {', '.join(pack.locales)}); give "
+                                  "`announce: {locale: text}` for each")
+            out[locale].append(texts[locale])
+    return out
 
 
 def _pack_hours(pack: Pack, channel: str) -> list[tuple[str, Window]]:
@@ -97,7 +159,7 @@ def _check_stages(book: Playbook, pack: Pack) -> None:
 
 
 def _check_step(book: Playbook, pack: Pack, templates: TemplateSource, stage: Stage,
-                step: Step) -> MessageTemplate:
+                step: Step) -> list[MessageTemplate]:
     what = f"step {step.id}"
     if "address_book" in step.sources:
         raise _fail(book, f"{what}: targets address-book contacts, which are never contacted")
@@ -108,8 +170,8 @@ def _check_step(book: Playbook, pack: Pack, templates: TemplateSource, stage: St
     if step.audience not in ("borrower", "designated_contact"):
         raise _fail(book, f"{what}: audience must be borrower or designated_contact "
                           "(other third parties are never contacted)")
-    tpl = _template(book, templates, step.template, what)
-    purpose = step.purpose or tpl.purpose
+    found = _localised(book, pack, templates, step, what, "message")
+    purpose = step.purpose or found[0].purpose
     if step.audience == "designated_contact":
         if purpose != "locate":
             raise _fail(book, f"{what}: a contact person may only be asked to locate the "
@@ -124,13 +186,14 @@ def _check_step(book: Playbook, pack: Pack, templates: TemplateSource, stage: St
     if step.escalation and not step.announce:
         raise _fail(book, f"{what}: escalation {step.escalation} is a new round and needs "
                           "`announce`")
-    if (tpl.channel, tpl.audience, tpl.purpose, tpl.kind) != (
-        step.channel, step.audience, purpose, "message"
-    ):
-        raise _fail(book, f"{what}: template {tpl.id!r} is a {tpl.kind} for {tpl.audience} by "
-                          f"{tpl.channel} ({tpl.purpose}), not what the step sends")
+    for tpl in found:
+        if (tpl.channel, tpl.audience, tpl.purpose, tpl.kind) != (
+            step.channel, step.audience, purpose, "message"
+        ):
+            raise _fail(book, f"{what}: template {tpl.id!r} is a {tpl.kind} for {tpl.audience} "
+                              f"by {tpl.channel} ({tpl.purpose}), not what the step sends")
     _check_hours(book, pack, step.channel, step.hours, what)
-    return tpl
+    return found
 
 
 def _probe(book: Playbook, pack: Pack, tpl: MessageTemplate, body: str, stage: Stage,
@@ -175,21 +238,64 @@ def validate(book: Playbook, pack: Pack, templates: TemplateSource) -> None:
     if pack.jurisdiction != book.jurisdiction:
         raise _fail(book, f"pack {pack.id} is for {pack.jurisdiction}, not {book.jurisdiction}")
     _check_stages(book, pack)
-    notice = _template(book, templates, book.notice.template, "notice")
-    if (notice.kind, notice.audience, notice.channel) != ("notice", "borrower",
-                                                          book.notice.channel):
-        raise _fail(book, f"notice: template {notice.id!r} must be a borrower notice sent by "
-                          f"{book.notice.channel}")
+    notices = _localised(book, pack, templates, book.notice, "notice", "notice")
+    for notice in notices:
+        if (notice.kind, notice.audience, notice.channel) != ("notice", "borrower",
+                                                              book.notice.channel):
+            raise _fail(book, f"notice: template {notice.id!r} must be a borrower notice sent "
+                              f"by {book.notice.channel}")
     if book.notice.channel not in DISPATCH_CHANNELS:
         raise _fail(book, f"notice: channel {book.notice.channel!r} cannot carry a notice")
-    _check_hours(book, pack, notice.channel, book.notice.hours, "notice")
-    announcements = [s.announce for s in book.stages if s.announce] + [
-        st.announce for _, st in book.steps() if st.announce
-    ]
+    _check_hours(book, pack, book.notice.channel, book.notice.hours, "notice")
+    announcements = _announcements(book, pack)
     for stage, step in book.steps():
-        tpl = _check_step(book, pack, templates, stage, step)
-        _probe_all(book, pack, tpl, tpl.body, stage, step, step.hours, f"step {step.id}")
+        for tpl in _check_step(book, pack, templates, stage, step):
+            _probe_all(book, pack, tpl, tpl.body, stage, step, step.hours, f"step {step.id}")
     first = book.stages[0]
-    for text in announcements:
-        body = render(notice, {**SAMPLE_VALUES, "next_step": text})
-        _probe_all(book, pack, notice, body, first, None, book.notice.hours, "notice")
+    for notice in notices:
+        for text in announcements[notice.locale]:
+            # An announcement is the playbook's own words: it is probed (linted) inside
+            # every locale's notice, so a locale whose lexicon rejects it refuses the book.
+            body = render(notice, {**SAMPLE_VALUES, "next_step": text})
+            _probe_all(book, pack, notice, body, first, None, book.notice.hours, "notice")
+
+
+def validate_notices(pack: Pack, templates: TemplateSource,
+                     catalogue: NoticeCatalogue | None = None) -> None:
+    """Refuse a template set lacking a case notice in any locale `pack` serves.
+
+    Every notice kind of the catalogue (a dispute acknowledgement, a dispute outcome...)
+    needs, for each served locale, templates for its channels, each held approved by the
+    source, written in that locale, for that channel, this jurisdiction and the borrower.
+    The error names the notice kind, the channel and the missing locale.
+    """
+    book = catalogue or notice_catalogue()
+    jur = pack.jurisdiction
+
+    def fail(reason: str) -> ConfigError:
+        return ConfigError(f"case notices ({book.version}): {reason}", jurisdiction=jur)
+
+    for kind, by_jur in book.kinds.items():
+        by_locale = by_jur.get(jur, {})
+        for locale in by_locale:
+            if locale not in pack.locales:
+                raise fail(f"notice {kind} (case notice): templates for locale {locale}, "
+                           f"which pack {pack.id} does not serve ({', '.join(pack.locales)})")
+        for locale in pack.locales:
+            channels = by_locale.get(locale)
+            if not channels:
+                raise fail(f"notice {kind} (case notice): no template for locale {locale} "
+                           f"in {jur} (pack {pack.id} serves {', '.join(pack.locales)})")
+            for channel, tid in channels.items():
+                what = f"notice {kind} by {channel} (case notice), locale {locale}"
+                tpl = templates.get(tid)
+                if tpl is None:
+                    raise fail(f"{what}: unknown template {tid!r} (not in the template "
+                               "registry)")
+                if not tpl.approved:
+                    raise fail(f"{what}: template {tid!r} has no approved version in the "
+                               "registry")
+                if (tpl.locale, tpl.channel, tpl.jurisdiction, tpl.audience) != (
+                        locale, channel, jur, "borrower"):
+                    raise fail(f"{what}: template {tid!r} is in {tpl.locale} by "
+                               f"{tpl.channel} for {tpl.jurisdiction} {tpl.audience}")

@@ -104,7 +104,7 @@ def prepare(books: PlaybookSet, day: date, part: pl.DataFrame, sign: Signature,
     """
     rows: list[dict[str, Any]] = []
     messages: list[OutboundMessage] = []
-    decision_ids: list[str] = []
+    decision_ids: list[str | None] = []
     message_ids: list[str | None] = []
     for r in part.iter_rows(named=True):
         key = idempotency_key(day, r["borrower_id"], r["step_id"], r["contact_id"],
@@ -112,7 +112,10 @@ def prepare(books: PlaybookSet, day: date, part: pl.DataFrame, sign: Signature,
         send = bool(r["allowed"]) and r["channel"] in DISPATCH_CHANNELS
         if send:
             messages.append(_message(books, r, key, sign))
-        decision_id = _digest("pd-", "decision:" + key)
+        # An attempt without a template in the borrower's locale was never put to a pack:
+        # it has no decision record, only its planned_attempts row saying why.
+        decided = r["template_id"] is not None
+        decision_id = _digest("pd-", "decision:" + key) if decided else None
         message_id = message_id_for(key) if send else None
         decision_ids.append(decision_id)
         message_ids.append(message_id)
@@ -121,18 +124,20 @@ def prepare(books: PlaybookSet, day: date, part: pl.DataFrame, sign: Signature,
             "borrower_id": r["borrower_id"], "playbook_id": r["playbook_id"], "arm": r["arm"],
             "stage": r["stage"], "step_id": r["step_id"], "kind": r["kind"],
             "channel": r["channel"], "audience": r["audience"], "contact_id": r["contact_id"],
-            "purpose": r["purpose"], "template_id": r["template_id"],
+            "purpose": r["purpose"], "template_id": r["template_id"] or "",
             "planned_at": r["planned_at"], "dpd": r["dpd"], "allowed": bool(r["allowed"]),
             "rules": ";".join(r["rules"] or []), "categories": ";".join(r["categories"] or []),
             "pack_id": r["pack_id"], "replan_of": r["replan_of"], "message_id": message_id,
             "created_at": now, "decision_id": decision_id,
         })
-    decisions = part.select(
-        decided_at="planned_at", pack_id="pack_id", borrower_id="borrower_id",
+    decisions = part.with_columns(
+        decision_id=pl.Series(decision_ids, dtype=pl.String),
+        reference=pl.Series(message_ids, dtype=pl.String),
+    ).filter(pl.col("decision_id").is_not_null()).select(
+        "decision_id", "reference", decided_at="planned_at", pack_id="pack_id", borrower_id="borrower_id",
         contact_id="contact_id", channel="channel", audience="audience", purpose="purpose",
         rules=pl.col("rules").fill_null([]), request="request", decision="decision",
-    ).with_columns(decision_id=pl.Series(decision_ids, dtype=pl.String),
-                   reference=pl.Series(message_ids, dtype=pl.String))
+    )
     return rows, decisions, messages
 
 
@@ -153,5 +158,6 @@ def write_batch(uow: UnitOfWork, vault: Vault, books: PlaybookSet, day: date,
         "batch": index, "attempts": len(rows), "allowed": sum(x["allowed"] for x in rows),
         "denied": sum(not x["allowed"] for x in rows), "enqueued": created,
         "packs": packs, "digest": digest, "templates": books.templates.version,
+        "no_template_in_locale": sum(x["decision_id"] is None for x in rows),
     })
     return created

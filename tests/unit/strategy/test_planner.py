@@ -203,3 +203,22 @@ def test_validity_follows_the_local_calendar_across_clock_changes() -> None:
     # 2026-03-10 00:00 EDT (UTC-4) is 04:00 UTC; a round's notice keeps its one day.
     assert set(steps["expires_at"]) == {datetime(2026, 3, 10, 4, tzinfo=UTC)}
     assert set(notices["expires_at"]) == {datetime(2026, 3, 8, 5, tzinfo=UTC)}
+
+
+def test_a_borrower_whose_locale_has_no_template_gets_nothing_in_another_language() -> None:
+    # CN serves zh-CN only: an English-speaking CN borrower gets neither the Chinese
+    # reminder nor the Chinese round notice; both are recorded as denied, with the reason.
+    inputs = _inputs([_account("zh", -2), _account("en", -2, locale="en")])
+    plan = plan_day(inputs, BOOKS, DAY)
+    tpl = {(b, s): t for b, s, t in plan.attempts.select(
+        "borrower_id", "step_id", "template_id").iter_rows()}
+    assert tpl[("zh", "cn-pre-sms")] == "cn-pre-due-sms"
+    assert tpl[("zh", "notice-early")] == "cn-round-notice-sms"
+    assert tpl[("en", "cn-pre-sms")] is None and tpl[("en", "notice-early")] is None
+    decided = decide_plan(plan.attempts, inputs, BOOKS, DAY, with_requests=True).attempts
+    en = decided.filter(pl.col("borrower_id") == "en")
+    assert en.height == 2 and not en["allowed"].any()
+    assert en["rules"].to_list() == [["NO-TEMPLATE-IN-LOCALE"]] * 2
+    assert en["categories"].to_list() == [["TEMPLATE"]] * 2
+    assert set(en["pack_id"]) == {"cn-2026.1"} and en["request"].is_null().all()
+    assert decided.filter(pl.col("borrower_id") == "zh")["allowed"].all()
