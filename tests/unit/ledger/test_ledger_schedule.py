@@ -1,5 +1,7 @@
+import math
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -162,10 +164,9 @@ def test_principal_sums_to_the_loan_principal_to_the_minor_unit(case: LoanCase) 
 def test_level_payment_is_the_exact_annuity_rounded_half_up(
     principal: int, rate: Decimal, months: int
 ) -> None:
-    # Reference in 80-digit Decimal arithmetic, far beyond any rounding doubt.
-    with localcontext() as ctx:
-        ctx.prec = 80
-        r = rate / 12
-        exact = Decimal(principal) / months if r == 0 else principal * r / (1 - (1 + r) ** -months)
-        expected = int(exact.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    # Reference in exact rational arithmetic: an exact half (1,000,000,000 at 0.00000207 for
+    # one month is 1,000,000,172.5) must round up, which no fixed Decimal precision promises.
+    r = Fraction(rate) / 12
+    exact = Fraction(principal, months) if r == 0 else principal * r / (1 - (1 + r) ** -months)
+    expected = math.floor(exact + Fraction(1, 2))
     assert level_payment(principal, rate_units(rate), months) == expected

@@ -142,7 +142,7 @@ def test_a_template_under_the_wrong_locale_or_an_unserved_one_is_refused() -> No
     step["template"] = {"en": step["template"]["zh-CN"], "zh-CN": step["template"]["en"]}
     with pytest.raises(ConfigError, match="is written in zh-CN, but is listed for locale en"):
         _validate(doc, _pack("en", "zh-CN"))
-    with pytest.raises(ConfigError, match="which pack uk-2026.1 does not serve"):
+    with pytest.raises(ConfigError, match="which pack uk-2026.2 does not serve"):
         _validate(_doc(), _pack("en"))
 
 
