@@ -101,7 +101,12 @@ class Pkcs11Provider:
                                  f"({type(exc).__name__})", field="FAIRCOLLECT_PKCS11_TOKEN"
                                  ) from exc
         try:
-            self._session = token.open(user_pin=pin.value, rw=True)
+            try:
+                self._session = token.open(user_pin=pin.value, rw=True)
+            except e.UserAlreadyLoggedIn:
+                # PKCS#11 login is per process and token: another provider in this process
+                # (a second App) logged in already, and a new session shares that login.
+                self._session = token.open(rw=True)
         except (e.PinIncorrect, e.PinInvalid, e.PinLenRange, e.PinExpired, e.PinLocked) as exc:
             raise KeyUnavailable(f"PKCS#11 token {token_label!r} refused the PIN "
                                  f"({type(exc).__name__}); check FAIRCOLLECT_PKCS11_PIN",
