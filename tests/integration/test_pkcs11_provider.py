@@ -43,7 +43,7 @@ def _unavailable() -> str | None:
     return None
 
 
-TOKENS = 12  # one fresh token per test; see `token_pool`
+TOKENS = 16  # one fresh token per test; see `token_pool`
 
 
 def _init_token(conf: Path, label: str) -> None:
@@ -258,3 +258,14 @@ def test_cli_reports_a_wrong_pin_in_one_line(pkcs11_env: dict[str, str]) -> None
     out = run.stdout + run.stderr
     assert "refused the PIN" in out and "Traceback" not in out
     assert "wrong-pin-0000" not in out and PIN not in out
+
+
+def test_an_empty_token_beside_existing_data_keys_is_refused(
+        pkcs11_env: dict[str, str], token_pool: tuple[Path, list[str]]) -> None:
+    app = build_app(load_settings(pkcs11_env))
+    seed_borrower(app)
+    app.store.dispose()
+    assert token_pool[1], "raise TOKENS"
+    other = {**pkcs11_env, "FAIRCOLLECT_PKCS11_TOKEN": token_pool[1].pop(0)}
+    with pytest.raises(KeyUnavailable, match="holds no FairCollect master key"):
+        build_app(load_settings(other))
