@@ -249,6 +249,18 @@ def test_vault_round_trip_and_cli_rotation_under_pkcs11(pkcs11_env: dict[str, st
     finally:
         app.store.dispose()
 
+    # The shred step destroys every older master on the token too.
+    run = subprocess.run([sys.executable, "-m", "faircollect", "keys", "shred", "--force"],
+                         env=pkcs11_env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    app = build_app(load_settings(pkcs11_env))
+    try:
+        assert len(app.keys.master_ids()) == 1 and not set(app.keys.master_ids()) & masters
+        with app.store.read() as conn:
+            assert set(app.vault.ciphers(conn, ids)) == set(ids)
+    finally:
+        app.store.dispose()
+
 
 def test_cli_reports_a_wrong_pin_in_one_line(pkcs11_env: dict[str, str]) -> None:
     env = {**pkcs11_env, "FAIRCOLLECT_PKCS11_PIN": "wrong-pin-0000"}
