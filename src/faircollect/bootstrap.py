@@ -30,8 +30,24 @@ def open_keys(settings: Settings, store: Store | None = None) -> KeyProvider:
     A key is created only where nothing depends on one yet: never beside a database that
     already holds data keys or signed records (a lost keyring must be restored, not
     silently replaced). Without a store, this command only reads keys and creates none.
+
+    With FAIRCOLLECT_KEY_PROVIDER=pkcs11 the master keys live in a PKCS#11 token
+    (`faircollect.vault.pkcs11`); the blind-index and signing keys stay in the local keyring.
     """
-    return LocalKeyring.open(settings.home, guard=creation_guard(store))
+    local = LocalKeyring.open(settings.home, guard=creation_guard(store))
+    if settings.key_provider != "pkcs11":
+        return local
+    from faircollect.errors import ConfigError
+    from faircollect.vault.pkcs11 import Pkcs11Provider
+
+    for name, value in (("FAIRCOLLECT_PKCS11_MODULE", settings.pkcs11_module),
+                        ("FAIRCOLLECT_PKCS11_TOKEN", settings.pkcs11_token),
+                        ("FAIRCOLLECT_PKCS11_PIN", settings.pkcs11_pin)):
+        if not value:
+            raise ConfigError(f"FAIRCOLLECT_KEY_PROVIDER=pkcs11 needs {name}", field=name)
+    assert settings.pkcs11_module and settings.pkcs11_token and settings.pkcs11_pin
+    return Pkcs11Provider(settings.pkcs11_module, settings.pkcs11_token, settings.pkcs11_pin,
+                          local, guard=creation_guard(store))
 
 
 def creation_guard(store: Store | None) -> CreationGuard:

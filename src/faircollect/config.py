@@ -39,6 +39,11 @@ class Settings:
     home: Path
     database_url: Secret
     channel: str | None = None
+    # Key custody: "local" (the keyring file in home) or "pkcs11" (master keys in a token).
+    key_provider: str = "local"
+    pkcs11_module: str | None = None
+    pkcs11_token: str | None = None
+    pkcs11_pin: Secret | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -61,4 +66,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, db: str | None = None
             "postgresql://HOST/DB)",
             field="FAIRCOLLECT_DATABASE_URL",
         )
-    return Settings(home=home, database_url=Secret(url), channel=env.get("FAIRCOLLECT_CHANNEL"))
+    provider = (env.get("FAIRCOLLECT_KEY_PROVIDER") or "local").strip().lower()
+    if provider not in ("local", "pkcs11"):
+        raise ConfigError(f"FAIRCOLLECT_KEY_PROVIDER={provider!r} is not one of local, pkcs11",
+                          field="FAIRCOLLECT_KEY_PROVIDER")
+    pin = env.get("FAIRCOLLECT_PKCS11_PIN")
+    return Settings(home=home, database_url=Secret(url), channel=env.get("FAIRCOLLECT_CHANNEL"),
+                    key_provider=provider,
+                    pkcs11_module=env.get("FAIRCOLLECT_PKCS11_MODULE") or None,
+                    pkcs11_token=env.get("FAIRCOLLECT_PKCS11_TOKEN") or None,
+                    pkcs11_pin=Secret(pin) if pin else None)

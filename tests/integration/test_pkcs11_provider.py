@@ -1,0 +1,283 @@
+"""The PKCS#11 key provider against a fresh SoftHSM2 token (issue #13 item 2).
+
+Skipped only when SoftHSM2 is not installed; with FAIRCOLLECT_REQUIRE_PKCS11=1 (CI) a
+missing SoftHSM2 or python-pkcs11 fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dispatch_seed import seed_borrower
+from sqlalchemy import select
+
+from faircollect.bootstrap import build_app
+from faircollect.config import Secret, load_settings
+from faircollect.errors import ConfigError, IntegrityError, KeyUnavailable
+from faircollect.store.tables.foundation import borrowers, data_keys
+from faircollect.vault.keys import LocalKeyring
+
+MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+PIN = "4821-user-pin"
+SO_PIN = "9173-so-pin"
+REQUIRED = os.environ.get("FAIRCOLLECT_REQUIRE_PKCS11") == "1"
+
+
+def _unavailable() -> str | None:
+    if not os.path.isfile(MODULE):
+        return f"SoftHSM2 is not installed ({MODULE} absent; apt-get install softhsm2)"
+    if shutil.which("softhsm2-util") is None:
+        return "softhsm2-util is not on PATH (apt-get install softhsm2)"
+    try:
+        import pkcs11  # noqa: F401
+    except ImportError:
+        return "python-pkcs11 is not installed (pip install -e '.[dev]')"
+    return None
+
+
+TOKENS = 16  # one fresh token per test; see `token_pool`
+
+
+def _init_token(conf: Path, label: str) -> None:
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label,
+                    "--so-pin", SO_PIN, "--pin", PIN], check=True, capture_output=True,
+                   env={**os.environ, "SOFTHSM2_CONF": str(conf)}, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def token_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[str]]]:
+    """Fresh SoftHSM2 tokens in a tmp token directory, made before this process loads the module.
+
+    SoftHSM reads its configuration and lists its tokens when the module is initialised,
+    once per process: a token initialised later is not seen by this process. So the tokens
+    of the whole session are made up front, and each test takes an unused one.
+    """
+    problem = _unavailable()
+    if problem:
+        if REQUIRED:
+            pytest.fail(f"FAIRCOLLECT_REQUIRE_PKCS11=1 but {problem}")
+        pytest.skip(problem)
+    root = tmp_path_factory.mktemp("softhsm")
+    (root / "tokens").mkdir()
+    conf = root / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {root / 'tokens'}\nobjectstore.backend = file\n"
+                    "log.level = ERROR\n", encoding="utf-8")
+    labels = [f"fc-test-{i}-{secrets.token_hex(3)}" for i in range(TOKENS)]
+    for label in labels:
+        _init_token(conf, label)
+    previous = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    yield conf, labels
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous
+
+
+@pytest.fixture
+def token(token_pool: tuple[Path, list[str]]) -> dict[str, str]:
+    conf, labels = token_pool
+    assert labels, "raise TOKENS: every pre-made SoftHSM2 token is used"
+    label = labels.pop(0)
+    return {"SOFTHSM2_CONF": str(conf), "FAIRCOLLECT_KEY_PROVIDER": "pkcs11",
+            "FAIRCOLLECT_PKCS11_MODULE": MODULE, "FAIRCOLLECT_PKCS11_TOKEN": label,
+            "FAIRCOLLECT_PKCS11_PIN": PIN}
+
+
+def _provider(token: dict[str, str], home: Path) -> Any:
+    from faircollect.vault.pkcs11 import Pkcs11Provider
+
+    return Pkcs11Provider(MODULE, token["FAIRCOLLECT_PKCS11_TOKEN"], Secret(PIN),
+                          LocalKeyring.open(home))
+
+
+def test_wrap_unwrap_round_trip_is_bound_to_its_context(token: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    p = _provider(token, tmp_path)
+    key = os.urandom(32)
+    master, blob = p.wrap(key, context=b"borrower:b-1")
+    assert master.startswith("hsm-") and master == p.current_master_id()
+    assert key not in blob and len(blob) == 12 + 32 + 16
+    assert p.unwrap(master, blob, context=b"borrower:b-1") == key
+    with pytest.raises(IntegrityError):
+        p.unwrap(master, blob, context=b"borrower:b-2")
+    assert p.wrap(key, context=b"borrower:b-1")[1] != blob  # a fresh IV each time
+    assert PIN not in repr(p)
+
+
+def test_master_keys_are_sensitive_and_never_leave_the_token(token: dict[str, str],
+                                                             tmp_path: Path) -> None:
+    import pkcs11
+    from pkcs11 import Attribute, ObjectClass
+
+    p = _provider(token, tmp_path)
+    p.rotate()
+    lib = pkcs11.lib(MODULE)
+    # The provider logged this process in already (PKCS#11 login is per process).
+    with lib.get_token(token_label=token["FAIRCOLLECT_PKCS11_TOKEN"]).open() as s:
+        keys = [k for k in s.get_objects({Attribute.CLASS: ObjectClass.SECRET_KEY})
+                if str(k.label).startswith("faircollect-mk-")]
+        assert len(keys) == 2
+        for k in keys:
+            assert k[Attribute.SENSITIVE] is True and k[Attribute.EXTRACTABLE] is False
+            assert k[Attribute.TOKEN] is True and k[Attribute.VALUE_LEN] == 32
+            with pytest.raises(pkcs11.exceptions.AttributeSensitive):
+                k[Attribute.VALUE]
+
+
+def test_a_rotation_in_one_instance_is_seen_by_another(token: dict[str, str],
+                                                       tmp_path: Path) -> None:
+    a, b = _provider(token, tmp_path), _provider(token, tmp_path)
+    assert a.current_master_id() == b.current_master_id()
+    new = a.rotate()
+    # An unknown master id is looked up on the token once before failing.
+    master, blob = a.wrap(b"k" * 32, context=b"c")
+    assert master == new
+    assert b.unwrap(new, blob, context=b"c") == b"k" * 32
+    b.refresh()
+    assert b.current_master_id() == new
+    with pytest.raises(KeyUnavailable):
+        b.unwrap("hsm-00000000deadbeef", blob, context=b"c")
+
+
+def test_a_rotation_in_another_process_is_seen(token: dict[str, str], tmp_path: Path) -> None:
+    a = _provider(token, tmp_path)
+    old = a.current_master_id()
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from faircollect.config import Secret\n"
+        "from faircollect.vault.keys import LocalKeyring\n"
+        "from faircollect.vault.pkcs11 import Pkcs11Provider\n"
+        "p = Pkcs11Provider(sys.argv[1], sys.argv[2], Secret(sys.argv[3]),"
+        " LocalKeyring.open(Path(sys.argv[4])))\n"
+        "print(p.rotate())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, MODULE, token["FAIRCOLLECT_PKCS11_TOKEN"],
+                          PIN, str(tmp_path)], env={**os.environ, **token},
+                         capture_output=True, text=True, timeout=120, check=True)
+    new = out.stdout.strip()
+    assert new.startswith("hsm-") and new != old
+    assert a.refresh()
+    assert a.current_master_id() == new and a.wrap(b"k" * 32, context=b"c")[0] == new
+
+
+def test_retire_destroys_the_token_object(token: dict[str, str], tmp_path: Path) -> None:
+    a = _provider(token, tmp_path)
+    old, blob = a.wrap(b"s" * 32, context=b"c")
+    a.rotate()
+    with pytest.raises(KeyUnavailable):
+        a.retire(a.current_master_id())
+    a.retire(old)
+    assert old not in a.master_ids()
+    for p in (a, _provider(token, tmp_path)):
+        with pytest.raises(KeyUnavailable):
+            p.unwrap(old, blob, context=b"c")
+    import pkcs11
+    from pkcs11 import Attribute
+
+    with pkcs11.lib(MODULE).get_token(
+            token_label=token["FAIRCOLLECT_PKCS11_TOKEN"]).open() as s:
+        label = "faircollect-mk-" + old.removeprefix("hsm-")
+        assert list(s.get_objects({Attribute.LABEL: label})) == []
+
+
+def test_configuration_errors_are_one_line_and_never_show_the_pin(
+        token: dict[str, str], tmp_path: Path) -> None:
+    from faircollect.vault.pkcs11 import Pkcs11Provider
+
+    ring = LocalKeyring.open(tmp_path)
+    label = token["FAIRCOLLECT_PKCS11_TOKEN"]
+    with pytest.raises(ConfigError, match="not found") as e1:
+        Pkcs11Provider("/nonexistent/libnothing.so", label, Secret(PIN), ring)
+    with pytest.raises(ConfigError, match="not found") as e2:
+        Pkcs11Provider(MODULE, "no-such-token", Secret(PIN), ring)
+    with pytest.raises(KeyUnavailable, match="refused the PIN") as e3:
+        Pkcs11Provider(MODULE, label, Secret("wrong-pin-0000"), ring)
+    for e in (e1, e2, e3):
+        assert "\n" not in str(e.value) and PIN not in str(e.value)
+        assert "wrong-pin-0000" not in str(e.value)
+    settings = load_settings({**token, "FAIRCOLLECT_HOME": str(tmp_path)})
+    assert settings.key_provider == "pkcs11" and PIN not in repr(settings)
+    with pytest.raises(ConfigError):
+        load_settings({"FAIRCOLLECT_KEY_PROVIDER": "vault9000"})
+
+
+@pytest.fixture
+def pkcs11_env(token: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
+    home = tmp_path / "home"
+    env = {**os.environ, **token, "FAIRCOLLECT_HOME": str(home),
+           "FAIRCOLLECT_DATABASE_URL": f"sqlite:///{home / 'fc.db'}"}
+    yield env
+
+
+def test_vault_round_trip_and_cli_rotation_under_pkcs11(pkcs11_env: dict[str, str]) -> None:
+    settings = load_settings(pkcs11_env)
+    app = build_app(settings)
+    ids = [f"b-{i}" for i in range(4)]
+    for i, b in enumerate(ids):
+        seed_borrower(app, b, phone=f"+44770090000{i}", email=f"p{i}@example.test")
+    with app.store.read() as conn:
+        first = set(conn.execute(select(data_keys.c.master_key_id)).scalars())
+    assert len(first) == 1 and next(iter(first)).startswith("hsm-")
+    app.store.dispose()
+
+    run = subprocess.run([sys.executable, "-m", "faircollect", "keys", "rotate"],
+                         env=pkcs11_env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "4 data keys rewrapped" in run.stdout and next(iter(first)) in run.stdout
+
+    app = build_app(load_settings(pkcs11_env))
+    try:
+        with app.store.read() as conn:
+            masters = set(conn.execute(select(data_keys.c.master_key_id)).scalars())
+            assert masters == {app.keys.current_master_id()} and not masters & first
+            assert app.keys.master_ids() == sorted(masters)  # the old master was destroyed
+            ciphers = app.vault.ciphers(conn, ids)
+            for i, b in enumerate(ids):
+                ct = conn.execute(select(borrowers.c.email_ct)
+                                  .where(borrowers.c.borrower_id == b)).scalar_one()
+                assert app.vault.open(ciphers[b], ct, "borrowers", "email", b) == \
+                    f"p{i}@example.test"
+    finally:
+        app.store.dispose()
+
+    # The shred step destroys every older master on the token too.
+    run = subprocess.run([sys.executable, "-m", "faircollect", "keys", "shred", "--force"],
+                         env=pkcs11_env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    app = build_app(load_settings(pkcs11_env))
+    try:
+        assert len(app.keys.master_ids()) == 1 and not set(app.keys.master_ids()) & masters
+        with app.store.read() as conn:
+            assert set(app.vault.ciphers(conn, ids)) == set(ids)
+    finally:
+        app.store.dispose()
+
+
+def test_cli_reports_a_wrong_pin_in_one_line(pkcs11_env: dict[str, str]) -> None:
+    env = {**pkcs11_env, "FAIRCOLLECT_PKCS11_PIN": "wrong-pin-0000"}
+    run = subprocess.run([sys.executable, "-m", "faircollect", "keys", "status"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0
+    out = run.stdout + run.stderr
+    assert "refused the PIN" in out and "Traceback" not in out
+    assert "wrong-pin-0000" not in out and PIN not in out
+
+
+def test_an_empty_token_beside_existing_data_keys_is_refused(
+        pkcs11_env: dict[str, str], token_pool: tuple[Path, list[str]]) -> None:
+    app = build_app(load_settings(pkcs11_env))
+    seed_borrower(app)
+    app.store.dispose()
+    assert token_pool[1], "raise TOKENS"
+    other = {**pkcs11_env, "FAIRCOLLECT_PKCS11_TOKEN": token_pool[1].pop(0)}
+    with pytest.raises(KeyUnavailable, match="holds no FairCollect master key"):
+        build_app(load_settings(other))
