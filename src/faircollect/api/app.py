@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from faircollect import __version__
-from faircollect.api import problems
+from faircollect.api import docs, operations, problems
 from faircollect.api.limits import BodyLimit, max_body
 from faircollect.config import Settings
 
@@ -17,6 +17,7 @@ from faircollect.config import Settings
 ROUTER_MODULES = (
     "faircollect.api.policy",
     "faircollect.api.consent",
+    "faircollect.api.operations",
 )
 
 
@@ -35,11 +36,20 @@ def create_app(settings: Settings | None = None, *, body_limit: int | None = Non
     `settings` default to the environment, read on the first request that needs the store.
     `body_limit` defaults to FAIRCOLLECT_API_MAX_BODY (1 MiB).
     """
-    app = FastAPI(title="FairCollect", version=__version__, lifespan=_lifespan)
+    app = FastAPI(
+        title="FairCollect",
+        version=__version__,
+        lifespan=_lifespan,
+        docs_url=None,  # served from local assets by `docs`
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.services = None
     problems.install(app)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
+    docs.install(app)
+    # Innermost: the body limit raises inside the route, where `problems` answers 413.
     app.add_middleware(BodyLimit, limit=body_limit or max_body())
+    operations.install(app)
     return app

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from faircollect.api.auth import Principal
 from faircollect.api.deps import principal
+from faircollect.api.operations import metrics_of
 from faircollect.api.problems import RESPONSES
 from faircollect.errors import InputError
 from faircollect.policy.intake import decide_many
@@ -44,7 +45,12 @@ async def decisions(
         if not isinstance(items, list) or not items:
             raise InputError("field requests: a non-empty list is required", field="requests")
         parsed = [parse_request(x, where=f"requests[{i}]") for i, x in enumerate(items)]
-        payload: Any = {"decisions": decide_many(parsed)}
+        decided = decide_many(parsed)
+        payload: Any = {"decisions": decided}
     else:
-        payload = decide_many([parse_request(body)])[0]
+        decided = decide_many([parse_request(body)])
+        payload = decided[0]
+    found = metrics_of(request)
+    if found is not None:
+        found.decided(decided)
     return Response(orjson.dumps(payload), media_type="application/json")
