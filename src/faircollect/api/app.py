@@ -17,6 +17,7 @@ from faircollect.config import Settings
 ROUTER_MODULES = (
     "faircollect.api.policy",
     "faircollect.api.consent",
+    "faircollect.api.payments",
     "faircollect.api.operations",
 )
 
