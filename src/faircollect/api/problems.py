@@ -7,6 +7,7 @@ one entry per field. A 401 always carries `WWW-Authenticate: Bearer`.
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -101,15 +102,26 @@ async def _on_faircollect(request: Request, exc: Exception) -> JSONResponse:
                    errors=errors)
 
 
+_UNION_TAG = re.compile(r"^[A-Z]\w*$|\[")
+
+
 def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
-    return ".".join(str(p) for p in loc)
+    # Drop the union member tags pydantic adds ("PaymentBody", "list[PaymentBody]").
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and _UNION_TAG.search(p)))
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    errors = [{"field": _loc(e.get("loc", ())), "message": str(e.get("msg", ""))}
+              for e in exc.errors()]
+    # A body that is one object or a list: keep the errors of the branch that was meant.
+    specific = [e for e in errors if e["field"] not in ("body", "")]
+    return specific or errors
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, RequestValidationError):
         raise exc
-    errors = [{"field": _loc(e.get("loc", ())), "message": str(e.get("msg", ""))}
-              for e in exc.errors()]
+    errors = _field_errors(exc)
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
     return problem(request, 422, detail, code="bad_input", errors=errors,
                    extra={"field": errors[0]["field"]} if errors else None)
