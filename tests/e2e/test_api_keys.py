@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from faircollect.api.auth import Unauthenticated, authenticate, issue_key, list_keys, revoke_key
-from faircollect.errors import ConfigError, InputError, NotFound
+from faircollect.errors import InputError, KeyUnavailable, NotFound
 
 
 def test_list_shows_no_secret_and_revoke_refuses_the_key(tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_expired_keys_are_refused(tmp_path: Path) -> None:
 def test_a_world_writable_key_file_is_refused(tmp_path: Path) -> None:
     key = issue_key(tmp_path, actor_id="a", role="admin")
     os.chmod(tmp_path / "api-keys.json", 0o666)
-    with pytest.raises(ConfigError, match="world-writable"):
+    with pytest.raises(KeyUnavailable, match="world-writable"):
         authenticate(tmp_path, f"Bearer {key}")
 
 

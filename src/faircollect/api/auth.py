@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from faircollect.access.policy import ROLES
-from faircollect.errors import AccessDenied, ConfigError, InputError, NotFound
+from faircollect.errors import AccessDenied, InputError, KeyUnavailable, NotFound
 
 KEYS_FILE = "api-keys.json"
 # decide: POST /v1/policy/decisions; payments: POST /v1/payments.
@@ -76,8 +76,8 @@ def _load(home: Path) -> dict[str, dict[str, Any]]:
         mode = path.stat().st_mode
     except FileNotFoundError:
         return {}
-    if mode & stat.S_IWOTH:
-        raise ConfigError(
+    if mode & stat.S_IWOTH:  # a server-side fault: 500 over HTTP, exit 1 on the CLI
+        raise KeyUnavailable(
             f"{path} is world-writable, so anyone could add a key; refusing to use it "
             f"(fix with: chmod 600 {path})",
             file=str(path),
