@@ -169,3 +169,8 @@ def test_docs_reference_only_local_assets(client) -> None:  # type: ignore[no-un
             assert client.get(url).status_code == 200, url
         assert "http://" not in html and "https://" not in html.replace(
             "https://faircollect.invalid", "")
+
+
+def test_unknown_routes_and_methods_are_problems_too(client) -> None:  # type: ignore[no-untyped-def]
+    _is_problem(client.get("/v1/nowhere"), 404)
+    _is_problem(client.get("/v1/payments"), 405)
