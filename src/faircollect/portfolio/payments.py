@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
 
 from faircollect.bootstrap import App
 from faircollect.errors import Conflict, InputError, NotFound
@@ -114,7 +115,11 @@ def post_payments(app: App, items: Sequence[PaymentInput], *, actor: str) -> lis
             out.append(Posted(r.payment_id, r.loan_id, r.paid_on,
                               str(Money(r.amount_minor, currency).amount), currency, created))
         if new_rows:
-            insert_rows(conn, payments, new_rows)
+            try:
+                insert_rows(conn, payments, new_rows)
+            except IntegrityError:  # the same id posted by a concurrent call: retry replays it
+                raise Conflict("a payment with one of these ids was posted concurrently; "
+                               "retry the call") from None
             uow.audit("payments.posted", "payments",
                       {"ids": [row["payment_id"] for row in new_rows]})
     return out
