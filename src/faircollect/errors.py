@@ -64,6 +64,13 @@ class Conflict(InputError):
     code = "conflict"
 
 
+class PayloadTooLarge(InputError):
+    """A request body is larger than the face accepts (HTTP 413); nothing was parsed."""
+
+    http_status = 413
+    code = "too_large"
+
+
 class ConfigError(InputError):
     """Settings or a data file (pack, playbook, catalogue) is missing or broken."""
 

@@ -1,4 +1,4 @@
-"""The FastAPI app factory. Errors map to HTTP statuses here and nowhere else."""
+"""The FastAPI app factory. Errors map to HTTP statuses in `problems`, and nowhere else."""
 
 from __future__ import annotations
 
@@ -6,24 +6,20 @@ import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from faircollect import __version__
+from faircollect.api import docs, operations, problems
+from faircollect.api.limits import BodyLimit, max_body
 from faircollect.config import Settings
-from faircollect.errors import FairCollectError
 
 # Router modules, each exposing `router` (an APIRouter); add one line per resource.
 ROUTER_MODULES = (
     "faircollect.api.policy",
     "faircollect.api.consent",
+    "faircollect.api.payments",
+    "faircollect.api.operations",
 )
-
-
-async def _on_error(request: Request, exc: Exception) -> JSONResponse:
-    if not isinstance(exc, FairCollectError):  # registered for this type only
-        raise exc
-    return JSONResponse(exc.to_dict(), status_code=exc.http_status)
 
 
 @asynccontextmanager
@@ -35,15 +31,26 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = None
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, body_limit: int | None = None) -> FastAPI:
     """A new application with every router mounted (nothing is opened at import time).
 
     `settings` default to the environment, read on the first request that needs the store.
+    `body_limit` defaults to FAIRCOLLECT_API_MAX_BODY (1 MiB).
     """
-    app = FastAPI(title="FairCollect", version=__version__, lifespan=_lifespan)
+    app = FastAPI(
+        title="FairCollect",
+        version=__version__,
+        lifespan=_lifespan,
+        docs_url=None,  # served from local assets by `docs`
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.services = None
-    app.add_exception_handler(FairCollectError, _on_error)
+    problems.install(app)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
+    docs.install(app)
+    # Innermost: the body limit raises inside the route, where `problems` answers 413.
+    app.add_middleware(BodyLimit, limit=body_limit or max_body())
+    operations.install(app)
     return app

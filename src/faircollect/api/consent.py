@@ -15,10 +15,12 @@ from sqlalchemy import select
 
 from faircollect.api.auth import Principal
 from faircollect.api.deps import principal, services
+from faircollect.api.problems import RESPONSES_404, RESPONSES_404_409
 from faircollect.bootstrap import App
 from faircollect.consent.ledger import ConsentLedger, Issued
 from faircollect.errors import AccessDenied, NotFound
 from faircollect.instants import to_utc
+from faircollect.portfolio.borrowers import require_borrower
 from faircollect.store.tables.foundation import consent_records
 
 router = APIRouter(prefix="/v1", tags=["consent"])
@@ -39,11 +41,15 @@ BodyInstant = Annotated[datetime, AfterValidator(_in_range)]
 class GrantBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    borrower_id: str
-    purpose: str
-    notice_text: str = Field(min_length=1, description="The exact notice the borrower was shown.")
-    policy_version: str
-    contact_id: str | None = None
+    # Lengths (docs/api.md): ids fit the store's 64-character columns; a notice is at most
+    # 20,000 characters (a long privacy notice is about 5,000).
+    borrower_id: str = Field(min_length=1, max_length=64)
+    purpose: str = Field(min_length=1, max_length=64)
+    notice_text: str = Field(
+        min_length=1, max_length=20_000, description="The exact notice the borrower was shown."
+    )
+    policy_version: str = Field(min_length=1, max_length=64)
+    contact_id: str | None = Field(default=None, min_length=1, max_length=64)
     expires_at: BodyInstant | None = None
 
 
@@ -72,7 +78,7 @@ def _owner(app: App, consent_id: str) -> str:
     return str(owner)
 
 
-@router.post("/consents", status_code=201)
+@router.post("/consents", status_code=201, responses=RESPONSES_404_409)
 def grant(
     body: GrantBody,
     app: Annotated[App, Depends(services)],
@@ -94,7 +100,7 @@ def grant(
     return _issued(issued)
 
 
-@router.post("/consents/{consent_id}/withdraw")
+@router.post("/consents/{consent_id}/withdraw", responses=RESPONSES_404_409)
 def withdraw(
     consent_id: str,
     app: Annotated[App, Depends(services)],
@@ -111,7 +117,7 @@ def withdraw(
     return _issued(issued)
 
 
-@router.get("/borrowers/{borrower_id}/consents")
+@router.get("/borrowers/{borrower_id}/consents", responses=RESPONSES_404)
 def consents(
     borrower_id: str,
     app: Annotated[App, Depends(services)],
@@ -120,6 +126,7 @@ def consents(
     """The borrower's consents as validity spans (the decision request's shape)."""
     if not who.may_act_for(borrower_id) or who.role == "collector":
         raise AccessDenied("this role may not list the borrower's consents")
+    require_borrower(app.store, borrower_id)
     spans = ConsentLedger(app.store, app.keys).decision_consents(borrower_id)
     return {
         "borrower_id": borrower_id,

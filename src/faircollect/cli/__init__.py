@@ -38,6 +38,7 @@ from faircollect.errors import FairCollectError
 COMMAND_MODULES = (
     "faircollect.cli.store",
     "faircollect.cli.portfolio",
+    "faircollect.cli.payments",
     "faircollect.cli.demo",
     "faircollect.cli.apikeys",
     "faircollect.cli.dispatch",

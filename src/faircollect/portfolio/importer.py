@@ -24,6 +24,7 @@ from faircollect.bootstrap import App
 from faircollect.ledger.money import Money
 from faircollect.ledger.schedule_frame import schedule_frame
 from faircollect.portfolio.parse import ParsedPortfolio, Progress, parse_portfolio
+from faircollect.portfolio.payments import payment_digest
 from faircollect.portfolio.reader import DEFAULT_ENCODING
 from faircollect.portfolio.records import BorrowerRecord, ContactRecord, LoanRecord
 from faircollect.portfolio.state import StoredPortfolio, load_stored
@@ -436,9 +437,7 @@ class _Writer:
         changed_rows: list[dict[str, Any]] = []
         unchanged = 0
         for p in parsed.payments:
-            digest = self.digest(
-                (p.payment_id, p.loan_id, p.paid_on.isoformat(), str(p.amount_minor))
-            )
+            digest = payment_digest(self.digest, p)
             prior = self.stored.payments.get(p.payment_id)
             if prior == digest:
                 unchanged += 1

@@ -13,7 +13,9 @@ import httpx
 import pytest
 
 from faircollect.api import create_app
+from faircollect.api.auth import issue_key
 from faircollect.cli import main
+from faircollect.config import Secret, Settings
 
 REQUEST: dict[str, Any] = {
     "jurisdiction": "CN", "at": "2026-05-11T14:05:00+00:00",
@@ -28,14 +30,18 @@ REQUEST: dict[str, Any] = {
 class Client:
     """A small synchronous client over the ASGI app (no server, no network)."""
 
-    def __init__(self) -> None:
-        self.app = create_app()
+    def __init__(self, home: Path) -> None:
+        settings = Settings(home=home, database_url=Secret(f"sqlite:///{home / 'fc.db'}"))
+        self.app = create_app(settings)
+        self.key = issue_key(home, actor_id="dialer", role="collector", scopes=("decide",))
 
     def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.key}", **kwargs.pop("headers", {})}
+
         async def go() -> httpx.Response:
             transport = httpx.ASGITransport(app=self.app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-                return await c.post(path, **kwargs)
+                return await c.post(path, headers=headers, **kwargs)
 
         return asyncio.run(go())
 
@@ -66,7 +72,7 @@ def test_cli_jsonl_and_http_agree(tmp_path: Path, capsysbinary: Any,
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     from_cli = [json.loads(line) for line in proc.stdout.splitlines()]
-    client = Client()
+    client = Client(tmp_path)
     batch = client.post("/v1/policy/decisions", json={"requests": reqs})
     assert batch.status_code == 200
     assert batch.json()["decisions"] == from_cli
@@ -104,14 +110,15 @@ def test_cli_malformed_input_names_line_and_field(tmp_path: Path,
     assert code == 2 and "reqs.jsonl:2" in err
 
 
-def test_http_malformed_input_is_422_naming_the_field() -> None:
-    client = Client()
+def test_http_malformed_input_is_422_naming_the_field(tmp_path: Path) -> None:
+    client = Client(tmp_path)
     bad = json.loads(json.dumps(REQUEST))
     bad["at"] = "2026-05-11T14:05:00"
     r = client.post("/v1/policy/decisions", json=bad)
     assert r.status_code == 422 and r.json()["field"] == "at"
     r = client.post("/v1/policy/decisions", json={"requests": [REQUEST, bad]})
-    assert r.status_code == 422 and "requests[1]" in r.json()["message"]
+    assert r.status_code == 422 and "requests[1]" in r.json()["detail"]
+    assert r.headers["content-type"] == "application/problem+json"
     r = client.post("/v1/policy/decisions", content=b"{nope")
     assert r.status_code == 422
     bad = json.loads(json.dumps(REQUEST))
