@@ -64,14 +64,15 @@ def _load_lib(module: str) -> Any:
         lib = _libs.get(module)
         if lib is None:
             if not os.path.isfile(module):
-                raise ConfigError(f"PKCS#11 module {module} not found",
-                                  field="FAIRCOLLECT_PKCS11_MODULE")
+                raise KeyUnavailable(f"PKCS#11 module {module} not found; check "
+                                     "FAIRCOLLECT_PKCS11_MODULE",
+                                     field="FAIRCOLLECT_PKCS11_MODULE")
             try:
                 lib = _libs[module] = pkcs11.lib(module)
             except Exception as exc:  # the library raises several kinds here
-                raise ConfigError(f"PKCS#11 module {module} could not be loaded "
-                                  f"({type(exc).__name__})",
-                                  field="FAIRCOLLECT_PKCS11_MODULE") from exc
+                raise KeyUnavailable(f"PKCS#11 module {module} could not be loaded "
+                                     f"({type(exc).__name__}); check FAIRCOLLECT_PKCS11_MODULE",
+                                     field="FAIRCOLLECT_PKCS11_MODULE") from None
     return lib
 
 
@@ -94,8 +95,9 @@ class Pkcs11Provider:
         try:
             token = lib.get_token(token_label=token_label)
         except (e.NoSuchToken, e.MultipleTokensReturned) as exc:
-            raise ConfigError(f"PKCS#11 token {token_label!r} not found in {module} (or the "
-                              "label is not unique)", field="FAIRCOLLECT_PKCS11_TOKEN") from exc
+            raise KeyUnavailable(f"PKCS#11 token {token_label!r} not found in {module} (or the "
+                                 "label is not unique); check FAIRCOLLECT_PKCS11_TOKEN",
+                                 field="FAIRCOLLECT_PKCS11_TOKEN") from exc
         except pkcs11.PKCS11Error as exc:
             raise KeyUnavailable(f"PKCS#11 token {token_label!r} unavailable "
                                  f"({type(exc).__name__})", field="FAIRCOLLECT_PKCS11_TOKEN"
