@@ -357,3 +357,14 @@ def test_an_empty_token_beside_existing_data_keys_is_refused(
     other = {**pkcs11_env, "FAIRCOLLECT_PKCS11_TOKEN": token_pool[1].pop(0)}
     with pytest.raises(KeyUnavailable, match="holds no FairCollect master key"):
         build_app(load_settings(other))
+
+
+def test_a_rotation_on_a_host_whose_clock_runs_behind_still_becomes_current(
+        token: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import faircollect.vault.pkcs11 as mod
+
+    p = _provider(token, tmp_path)
+    before = p.current_master_id()
+    monkeypatch.setattr(mod.time, "time_ns", lambda: 1)  # 1970, far behind the token's masters
+    new = p.rotate()
+    assert new > before and p.current_master_id() == new
