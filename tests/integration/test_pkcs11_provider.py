@@ -195,9 +195,9 @@ def test_configuration_errors_are_one_line_and_never_show_the_pin(
 
     ring = LocalKeyring.open(tmp_path)
     label = token["FAIRCOLLECT_PKCS11_TOKEN"]
-    with pytest.raises(ConfigError, match="not found") as e1:
+    with pytest.raises(KeyUnavailable, match="not found") as e1:
         Pkcs11Provider("/nonexistent/libnothing.so", label, Secret(PIN), ring)
-    with pytest.raises(ConfigError, match="not found") as e2:
+    with pytest.raises(KeyUnavailable, match="not found") as e2:
         Pkcs11Provider(MODULE, "no-such-token", Secret(PIN), ring)
     with pytest.raises(KeyUnavailable, match="refused the PIN") as e3:
         Pkcs11Provider(MODULE, label, Secret("wrong-pin-0000"), ring)
@@ -262,14 +262,90 @@ def test_vault_round_trip_and_cli_rotation_under_pkcs11(pkcs11_env: dict[str, st
         app.store.dispose()
 
 
-def test_cli_reports_a_wrong_pin_in_one_line(pkcs11_env: dict[str, str]) -> None:
-    env = {**pkcs11_env, "FAIRCOLLECT_PKCS11_PIN": "wrong-pin-0000"}
-    run = subprocess.run([sys.executable, "-m", "faircollect", "keys", "status"], env=env,
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode != 0
-    out = run.stdout + run.stderr
-    assert "refused the PIN" in out and "Traceback" not in out
+@pytest.mark.parametrize(("override", "says"), [
+    ({"FAIRCOLLECT_PKCS11_PIN": "wrong-pin-0000"}, "refused the PIN"),
+    ({"FAIRCOLLECT_PKCS11_MODULE": "/nonexistent/libnothing.so"}, "module"),
+    ({"FAIRCOLLECT_PKCS11_TOKEN": "no-such-token"}, "token 'no-such-token' not found"),
+], ids=["wrong-pin", "missing-module", "missing-token"])
+def test_cli_reports_pkcs11_problems_in_one_line(pkcs11_env: dict[str, str],
+                                                 override: dict[str, str], says: str) -> None:
+    env = {**pkcs11_env, **override}
+    LocalKeyring.open(Path(env["FAIRCOLLECT_HOME"]))  # its one-time creation notice aside
+    run = _cli(env, "keys", "status")
+    assert run.returncode == 1, run.stdout + run.stderr
+    out = (run.stdout + run.stderr).strip()
+    assert says in out and "Traceback" not in out
+    assert len(out.splitlines()) == 1, out
     assert "wrong-pin-0000" not in out and PIN not in out
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "faircollect", *args], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def _opens_on_token(p: Any, borrower_id: str, wrapped: bytes) -> bool:
+    """Whether any master key now on the token unwraps this data key."""
+    from faircollect.vault.envelope import data_key_context
+
+    p.refresh()
+    for master in p.master_ids():
+        try:
+            p.unwrap(master, wrapped, context=data_key_context(borrower_id))
+            return True
+        except (IntegrityError, KeyUnavailable):
+            continue
+    return False
+
+
+def test_cli_generate_import_rotate_erase_shred_under_pkcs11(
+        pkcs11_env: dict[str, str], tmp_path: Path) -> None:
+    env, book = pkcs11_env, tmp_path / "book"
+    for args in (("generate", str(book), "--borrowers", "12"), ("import", str(book)),
+                 ("keys", "rotate")):
+        run = _cli(env, *args)
+        assert run.returncode == 0, (args, run.stdout + run.stderr)
+    app = build_app(load_settings(env))
+    try:
+        with app.store.read() as conn:
+            rows = {r.borrower_id: (r.master_key_id, bytes(r.wrapped_key)) for r in
+                    conn.execute(select(data_keys.c.borrower_id, data_keys.c.master_key_id,
+                                        data_keys.c.wrapped_key))}
+    finally:
+        app.store.dispose()
+    assert len(rows) == 12 and all(m.startswith("hsm-") for m, _ in rows.values())
+    ids = sorted(rows)
+    erased, kept = ids[3], [b for b in ids if b != ids[3]]
+    old_blob = rows[erased][1]  # as a backup taken before the erasure holds it
+
+    done = _cli(env, "subject", "erase", erased, "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    probe = _provider(pkcs11_env, Path(env["FAIRCOLLECT_HOME"]))
+    assert _opens_on_token(probe, erased, old_blob)  # the window until the shred step
+    shred = _cli(env, "keys", "shred")
+    assert shred.returncode == 0, shred.stdout + shred.stderr
+    assert "1 erased data key(s) no longer open from any older copy" in shred.stdout
+    assert not _opens_on_token(probe, erased, old_blob)
+    assert not any(_opens_on_token(probe, b, blob) for b, (_, blob) in rows.items())
+
+    app = build_app(load_settings(env))
+    try:
+        assert app.keys.master_ids() == probe.master_ids() and len(probe.master_ids()) == 1
+        with app.store.read() as conn:
+            ciphers = app.vault.ciphers(conn, ids)
+            assert set(ciphers) == set(kept)
+            for b in kept:
+                ct = conn.execute(select(borrowers.c.email_ct)
+                                  .where(borrowers.c.borrower_id == b)).scalar_one()
+                if ct is not None:
+                    assert "@" in app.vault.open(ciphers[b], ct, "borrowers", "email", b)
+            master_now, blob_now = conn.execute(
+                select(data_keys.c.master_key_id, data_keys.c.wrapped_key)
+                .where(data_keys.c.borrower_id == kept[0])).one()
+            assert probe.unwrap(master_now, bytes(blob_now), context=__import__(
+                "faircollect.vault.envelope", fromlist=["x"]).data_key_context(kept[0]))
+    finally:
+        app.store.dispose()
 
 
 def test_an_empty_token_beside_existing_data_keys_is_refused(
@@ -281,3 +357,14 @@ def test_an_empty_token_beside_existing_data_keys_is_refused(
     other = {**pkcs11_env, "FAIRCOLLECT_PKCS11_TOKEN": token_pool[1].pop(0)}
     with pytest.raises(KeyUnavailable, match="holds no FairCollect master key"):
         build_app(load_settings(other))
+
+
+def test_a_rotation_on_a_host_whose_clock_runs_behind_still_becomes_current(
+        token: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import faircollect.vault.pkcs11 as mod
+
+    p = _provider(token, tmp_path)
+    before = p.current_master_id()
+    monkeypatch.setattr(mod.time, "time_ns", lambda: 1)  # 1970, far behind the token's masters
+    new = p.rotate()
+    assert new > before and p.current_master_id() == new

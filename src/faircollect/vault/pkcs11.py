@@ -48,10 +48,16 @@ _libs: dict[str, Any] = {}
 _libs_lock = threading.Lock()
 
 
-def _new_master_suffix() -> str:
+def _new_master_suffix(current: str = "") -> str:
     # Fixed-width, so the newest sorts last in every process; the random tail keeps two
-    # rotations in the same nanosecond apart.
-    return f"{time.time_ns():016x}{secrets.token_hex(4)}"
+    # rotations in the same nanosecond apart. Never below the current master's stamp: a host
+    # whose clock runs behind must still make a master that becomes current (else the shred
+    # step would keep the old epoch's master and destroy the new one).
+    now = time.time_ns()
+    stamp = current.removeprefix(ID_PREFIX)[:16]
+    if len(stamp) == 16 and all(c in "0123456789abcdef" for c in stamp):
+        now = max(now, int(stamp, 16) + 1)
+    return f"{now:016x}{secrets.token_hex(4)}"
 
 
 def _load_lib(module: str) -> Any:
@@ -64,14 +70,15 @@ def _load_lib(module: str) -> Any:
         lib = _libs.get(module)
         if lib is None:
             if not os.path.isfile(module):
-                raise ConfigError(f"PKCS#11 module {module} not found",
-                                  field="FAIRCOLLECT_PKCS11_MODULE")
+                raise KeyUnavailable(f"PKCS#11 module {module} not found; check "
+                                     "FAIRCOLLECT_PKCS11_MODULE",
+                                     field="FAIRCOLLECT_PKCS11_MODULE")
             try:
                 lib = _libs[module] = pkcs11.lib(module)
             except Exception as exc:  # the library raises several kinds here
-                raise ConfigError(f"PKCS#11 module {module} could not be loaded "
-                                  f"({type(exc).__name__})",
-                                  field="FAIRCOLLECT_PKCS11_MODULE") from exc
+                raise KeyUnavailable(f"PKCS#11 module {module} could not be loaded "
+                                     f"({type(exc).__name__}); check FAIRCOLLECT_PKCS11_MODULE",
+                                     field="FAIRCOLLECT_PKCS11_MODULE") from None
     return lib
 
 
@@ -94,8 +101,9 @@ class Pkcs11Provider:
         try:
             token = lib.get_token(token_label=token_label)
         except (e.NoSuchToken, e.MultipleTokensReturned) as exc:
-            raise ConfigError(f"PKCS#11 token {token_label!r} not found in {module} (or the "
-                              "label is not unique)", field="FAIRCOLLECT_PKCS11_TOKEN") from exc
+            raise KeyUnavailable(f"PKCS#11 token {token_label!r} not found in {module} (or the "
+                                 "label is not unique); check FAIRCOLLECT_PKCS11_TOKEN",
+                                 field="FAIRCOLLECT_PKCS11_TOKEN") from exc
         except pkcs11.PKCS11Error as exc:
             raise KeyUnavailable(f"PKCS#11 token {token_label!r} unavailable "
                                  f"({type(exc).__name__})", field="FAIRCOLLECT_PKCS11_TOKEN"
@@ -217,8 +225,9 @@ class Pkcs11Provider:
     def rotate(self) -> str:
         from pkcs11 import Attribute, KeyType
 
-        suffix = _new_master_suffix()
         with self._lock:
+            self.refresh()
+            suffix = _new_master_suffix(self._current)
             self._session.generate_key(
                 KeyType.AES, 256, label=LABEL_PREFIX + suffix, store=True,
                 template={
@@ -236,7 +245,11 @@ class Pkcs11Provider:
                     Attribute.ID: suffix.encode("ascii"),
                 })
             self.refresh()
-            return ID_PREFIX + suffix
+            master_id = ID_PREFIX + suffix
+            if self._current != master_id:
+                raise KeyUnavailable(f"the new master key {master_id} did not become current on "
+                                     f"PKCS#11 token {self._token_label!r}; run it again")
+            return master_id
 
     def retire(self, master_id: str) -> None:
         """Destroy the master's token object: what it wrapped can never be unwrapped again."""
