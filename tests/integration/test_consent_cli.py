@@ -169,3 +169,34 @@ def test_review_reads_only_and_apply_stops_and_says_how_many(app, bare_cli, tmp_
     assert after[2] == before[2] + would + 1  # their audit entries and the review's own
     code, out, _ = bare_cli("consent", "review", "--as-of", "2028-01-01", "--apply")
     assert code == 0 and "stopped 0 consent(s)" in out
+
+
+def test_address_book_delete_shreds_harvested_contacts_only(app, cli) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from faircollect.store.tables.audit import audit_entries
+    from faircollect.store.tables.foundation import contacts
+
+    def held() -> dict[str, tuple[object, ...]]:
+        with app.store.read() as conn:
+            return {r.contact_id: (r.source, r.name_ct, r.phone_ct, r.phone_bidx)
+                    for r in conn.execute(select(contacts))}
+
+    harvested = {c for c, row in held().items() if row[0] == "address_book"}
+    assert harvested == {"c-2"}
+    designated = {c: row for c, row in held().items() if c not in harvested}
+    code, out, _ = cli("retention", "address-book")
+    assert code == 0 and out.startswith("c-2\tb-1")  # listing alone changes nothing
+    assert set(held()) >= harvested
+    code, out, _ = cli("retention", "address-book", "--delete")
+    assert code == 0 and "deleted 1 address-book contact(s)" in out
+    assert held() == designated  # designated contacts stay exactly as they were
+    with app.store.read() as conn:
+        last = conn.execute(select(audit_entries.c.action, audit_entries.c.record)
+                            .order_by(audit_entries.c.seq.desc()).limit(1)).one()
+    assert last.action == "retention.address_book_delete" and '"deleted":1' in last.record
+    assert "王五" not in last.record and "13900002222" not in last.record
+    code, out, _ = cli("retention", "address-book")
+    assert code == 0 and "c-2" not in out and "0 address-book contact(s)" in out
+    code, out, _ = cli("retention", "address-book", "--delete")
+    assert code == 0 and "deleted 0" in out
