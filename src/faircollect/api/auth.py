@@ -60,7 +60,9 @@ def issue_key(home: Path, *, actor_id: str, role: str, borrower_id: str | None =
     key = "fc_" + secrets.token_urlsafe(32)
     keys = _load(home)
     keys[_digest(key)] = {"actor_id": actor_id, "role": role, "borrower_id": borrower_id}
-    home.mkdir(parents=True, exist_ok=True)
+    from faircollect.private import ensure_private_dir
+
+    ensure_private_dir(home, "FAIRCOLLECT_HOME")
     tmp = home / (KEYS_FILE + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

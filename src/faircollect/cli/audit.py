@@ -105,7 +105,9 @@ def export(
     """Write a bundle a regulator can check with `python -m faircollect.audit.verify`."""
     with _service(ctx) as service:
         bundle = service.export(first, last)
-    out.write_bytes(orjson.dumps(bundle))
+    from faircollect.private import write_private, wrote
+
+    typer.echo(wrote(write_private(out, orjson.dumps(bundle))), err=True)
     typer.echo(f"{len(bundle['entries'])} entries written to {out}; check with "
                f"`python -m faircollect.audit.verify {out}`")
 
