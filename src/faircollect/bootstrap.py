@@ -17,7 +17,13 @@ from faircollect.vault.vault import Vault
 
 
 def open_store(settings: Settings, *, migrate: bool = True, clock: Clock = utc_now) -> Store:
-    """The configured store, migrated to the newest schema on first use."""
+    """The configured store, migrated to the newest schema on first use.
+
+    FAIRCOLLECT_HOME (keyring, API keys, reports, the SQLite file) is created 0700.
+    """
+    from faircollect.private import ensure_private_dir
+
+    ensure_private_dir(settings.home, "FAIRCOLLECT_HOME")
     engine = make_engine(settings)
     if migrate:
         upgrade(engine)

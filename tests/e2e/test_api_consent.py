@@ -92,3 +92,30 @@ def test_api_keys_are_stored_hashed_and_private(app) -> None:  # type: ignore[no
     stored = (app.settings.home / "api-keys.json").read_text()
     assert key not in stored
     assert (app.settings.home / "api-keys.json").stat().st_mode & 0o077 == 0
+
+
+def test_an_imported_consent_is_withdrawn_by_the_listed_id(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from faircollect.portfolio.generator import generate_portfolio
+    from faircollect.portfolio.importer import import_portfolio
+
+    generate_portfolio(tmp_path / "p", borrowers=20, seed=3, as_of=date(2026, 3, 1))
+    import_portfolio(app, tmp_path / "p", actor="test")
+    staff = issue_key(app.settings.home, actor_id="staff:1", role="compliance")
+    with TestClient(create_app(app.settings)) as client:
+        for n in range(1, 21):
+            borrower = f"b-{n:07d}"
+            listed = client.get(f"/v1/borrowers/{borrower}/consents", headers=_auth(staff))
+            assert listed.status_code == 200, listed.text
+            open_ = [c for c in listed.json()["consents"] if c["withdrawn_at"] is None]
+            assert all(c["consent_id"] for c in listed.json()["consents"])
+            if open_:
+                break
+        consent_id = open_[0]["consent_id"]
+        key = issue_key(app.settings.home, actor_id=f"portal:{borrower}", role="borrower",
+                        borrower_id=borrower)
+        done = client.post(f"/v1/consents/{consent_id}/withdraw", headers=_auth(key))
+        assert done.status_code == 200, done.text
+        after = client.get(f"/v1/borrowers/{borrower}/consents", headers=_auth(key)).json()
+        assert all(c["withdrawn_at"] for c in after["consents"] if c["consent_id"] == consent_id)

@@ -140,12 +140,20 @@ def test_review_lists_expiring_and_stops_lapsed_and_overdue(app, ledger) -> None
             granted_at=T0 - 400 * DAY, expires_at=None, withdrawn_at=None, recorded_at=T0))
     as_of = T0 + 20 * DAY
     assert ledger.valid("b-3", P, "c-4", as_of)
-    review = ledger.review(actor="test", as_of=as_of)
+    before = _counts(app)
+    preview = ledger.review(actor="test", as_of=as_of)  # reads only
+    assert not preview.applied and _counts(app) == before
+    assert [s.consent_id for s in preview.lapsed] == [lapsed.consent_id]
+    assert [s.consent_id for s in preview.overdue] == ["cs-old"]
+    assert preview.overdue[0].status == "expired"  # the state the stop would leave
+    assert ledger.valid("b-3", P, "c-4", as_of)
+    review = ledger.review(actor="test", as_of=as_of, apply=True)
+    assert review.applied and review.overdue == preview.overdue
     assert [s.consent_id for s in review.expiring] == [soon.consent_id]
     assert [s.consent_id for s in review.lapsed] == [lapsed.consent_id]
     assert [s.consent_id for s in review.overdue] == ["cs-old"]
     assert not ledger.valid("b-3", P, "c-4", as_of)
     assert ledger.valid("b-3", P, "c-4", as_of - timedelta(seconds=1))  # the past stays true
     assert ledger.valid("b-1", P, "c-1", as_of)  # expiring is listed, not stopped
-    again = ledger.review(actor="test", as_of=as_of)
+    again = ledger.review(actor="test", as_of=as_of, apply=True)
     assert not again.lapsed and not again.overdue

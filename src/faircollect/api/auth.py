@@ -86,7 +86,9 @@ def _load(home: Path) -> dict[str, dict[str, Any]]:
 
 
 def _save(home: Path, keys: dict[str, dict[str, Any]]) -> None:
-    home.mkdir(parents=True, exist_ok=True)
+    from faircollect.private import ensure_private_dir
+
+    ensure_private_dir(home, "FAIRCOLLECT_HOME")
     tmp = home / (KEYS_FILE + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -11,17 +11,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from faircollect.api.auth import Principal
 from faircollect.api.deps import principal, services
 from faircollect.api.problems import RESPONSES_404, RESPONSES_404_409
 from faircollect.bootstrap import App
 from faircollect.consent.ledger import ConsentLedger, Issued
-from faircollect.errors import AccessDenied, NotFound
+from faircollect.errors import AccessDenied
 from faircollect.instants import to_utc
 from faircollect.portfolio.borrowers import require_borrower
-from faircollect.store.tables.foundation import consent_records
 
 router = APIRouter(prefix="/v1", tags=["consent"])
 STAFF_WITHDRAW = ("compliance", "admin")
@@ -68,16 +66,6 @@ def _issued(issued: Issued) -> dict[str, Any]:
     }
 
 
-def _owner(app: App, consent_id: str) -> str:
-    with app.store.read() as conn:
-        owner = conn.execute(
-            select(consent_records.c.borrower_id).where(consent_records.c.consent_id == consent_id)
-        ).scalar()
-    if owner is None:
-        raise NotFound(f"consent {consent_id} does not exist", consent_id=consent_id)
-    return str(owner)
-
-
 @router.post("/consents", status_code=201, responses=RESPONSES_404_409)
 def grant(
     body: GrantBody,
@@ -108,7 +96,7 @@ def withdraw(
     body: WithdrawBody | None = None,
 ) -> dict[str, Any]:
     """Withdraw a consent (the borrower's own, or on their request by compliance/admin)."""
-    owner = _owner(app, consent_id)
+    owner = ConsentLedger(app.store, app.keys).owner(consent_id)
     if not (who.role in STAFF_WITHDRAW or (who.role == "borrower" and who.borrower_id == owner)):
         raise AccessDenied("only the borrower, compliance or admin can withdraw this consent")
     issued = ConsentLedger(app.store, app.keys).withdraw(
@@ -123,11 +111,12 @@ def consents(
     app: Annotated[App, Depends(services)],
     who: Annotated[Principal, Depends(principal)],
 ) -> dict[str, Any]:
-    """The borrower's consents as validity spans (the decision request's shape)."""
+    """The borrower's consents as validity spans (the decision request's shape), each with
+    its `consent_id`, the id to withdraw it by (imported consents included)."""
     if not who.may_act_for(borrower_id) or who.role == "collector":
         raise AccessDenied("this role may not list the borrower's consents")
     require_borrower(app.store, borrower_id)
-    spans = ConsentLedger(app.store, app.keys).decision_consents(borrower_id)
+    spans = ConsentLedger(app.store, app.keys).listed_consents(borrower_id)
     return {
         "borrower_id": borrower_id,
         "consents": [

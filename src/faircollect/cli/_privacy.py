@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from faircollect.errors import InputError
+from faircollect.private import write_private, wrote
 
 
 def read_text(path: Path, what: str) -> str:
@@ -22,9 +23,10 @@ def read_text(path: Path, what: str) -> str:
 
 
 def write_json(doc: Any, out: Path | None) -> None:
-    """Pretty JSON to a file, or to standard output."""
+    """Pretty JSON to standard output, or to a file only its owner can read (0600), saying
+    where on standard error."""
     data = orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
     if out is None:
         sys.stdout.write(data.decode("utf-8"))
     else:
-        out.write_bytes(data)
+        sys.stderr.write(wrote(write_private(out, data)) + "\n")

@@ -122,7 +122,9 @@ def export(
     with _service(ctx) as service:
         bundle = service.export(first, last)
         fingerprint = service.fingerprint
-    out.write_bytes(orjson.dumps(bundle))
+    from faircollect.private import write_private, wrote
+
+    typer.echo(wrote(write_private(out, orjson.dumps(bundle))), err=True)
     typer.echo(f"{len(bundle['entries'])} entries written to {out}; check with "
                f"`python -m faircollect.audit.verify --key {fingerprint} {out}`")
 

@@ -105,17 +105,21 @@ def show(
     ctx: typer.Context,
     borrower_id: Annotated[str, typer.Argument(help="Borrower id.")],
     at: At = None,
-    as_json: Annotated[bool, typer.Option("--json", help="The decision-request consent list.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The decision-request consent list, each entry with its consent_id.")] = False,
 ) -> None:
-    """A borrower's consents and their state at a time (default now)."""
+    """A borrower's consents and their state at a time (default now), with the ids to
+    withdraw or renew them by."""
     ledger, _ = _ledger(ctx)
+    if as_json:
+        write_json(ledger.listed_consents(borrower_id), None)
+        return
     when = parse_instant(at, "--at") if at else ledger.store.clock()
     states = ledger.show(borrower_id, when)
-    if as_json:
-        write_json(ledger.decision_consents(borrower_id), None)
-        return
     table = Table(title=f"consents of {borrower_id} at {when.isoformat()}")
-    for col in ("consent", "purpose", "contact", "status", "granted", "expires", "withdrawn"):
+    # The id is what withdraw and renew take: never cut it short, however narrow the terminal.
+    table.add_column("consent", no_wrap=True,
+                     min_width=max((len(s.consent_id) for s in states), default=7))
+    for col in ("purpose", "contact", "status", "granted", "expires", "withdrawn"):
         table.add_column(col)
     for s in states:
         table.add_row(s.consent_id, s.purpose, s.contact_id or "", s.status,
@@ -128,24 +132,33 @@ def review(
     ctx: typer.Context,
     as_of: Annotated[str, typer.Option("--as-of", help="Review date or time (ISO).")],
     window: Annotated[int, typer.Option("--window", help="Days ahead that count as expiring.")] = 30,
+    apply: Annotated[bool, typer.Option("--apply", help="Stop the lapsed and overdue consents (audited); without it nothing changes.")] = False,
 ) -> None:
-    """List consents expiring soon; stop lapsed ones and open-ended ones past their duration."""
+    """List consents expiring soon, and lapsed or open-ended ones past their duration;
+    --apply stops the latter."""
     if window < 0:
         raise InputError("--window must not be negative", field="window")
     ledger, actor = _ledger(ctx)
     result = ledger.review(actor=actor, as_of=parse_instant(as_of, "--as-of"),
-                           window_days=window)
+                           window_days=window, apply=apply)
+    verb = "stopped" if result.applied else "to stop"
     table = Table(title=f"consent review as of {result.as_of.isoformat()}")
     for col in ("finding", "consent", "borrower", "purpose", "contact", "ends"):
         table.add_column(col)
-    for label, rows in (("expiring", result.expiring), ("lapsed: stopped", result.lapsed),
-                        ("overdue: stopped", result.overdue)):
+    for label, rows in (("expiring", result.expiring), (f"lapsed: {verb}", result.lapsed),
+                        (f"overdue: {verb}", result.overdue)):
         for s in rows:
             table.add_row(label, s.consent_id, s.borrower_id, s.purpose, s.contact_id or "",
                           s.expires_at.isoformat() if s.expires_at else "")
     console.print(table)
     console.print(f"{len(result.expiring)} expiring, {len(result.lapsed)} lapsed, "
                   f"{len(result.overdue)} overdue")
+    stops = len(result.lapsed) + len(result.overdue)
+    if result.applied:
+        console.print(f"stopped {stops} consent(s)", highlight=False)
+    else:
+        console.print(f"nothing changed: {stops} consent(s) would be stopped; "
+                      "run with --apply to stop them", highlight=False)
 
 
 def receipt(

@@ -39,4 +39,7 @@ def report_command(
             raise InputError(f"--to {last} is before --from {first}", field="to")
         report = build_report(conn, first, last)
     path = write_report(report, fc.app.settings.home / "compliance.html")
-    Console().print(f"report: {path}")
+    from faircollect.private import wrote
+
+    Console().print(f"report: {path}", highlight=False)
+    Console(stderr=True).print(wrote(path), highlight=False, soft_wrap=True)

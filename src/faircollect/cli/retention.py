@@ -49,11 +49,18 @@ def run(
                              lambda line: console.print(line, highlight=False, soft_wrap=True))
 
 
-def address_book(ctx: typer.Context) -> None:
-    """Address-book contacts to delete (ids only: they are never decrypted)."""
-    from faircollect.retention.run import address_book_contacts
+def address_book(
+    ctx: typer.Context,
+    delete: Annotated[bool, typer.Option("--delete", help="Delete them (crypto-shred and remove the rows; audited).")] = False,
+) -> None:
+    """Address-book contacts to delete (ids only: they are never decrypted); --delete deletes them."""
+    from faircollect.retention.run import address_book_contacts, delete_address_book
 
     fc = app_for(ctx)
+    if delete:
+        n = delete_address_book(fc.app.store, actor=fc.actor)
+        console.print(f"deleted {n} address-book contact(s)", highlight=False)
+        return
     with fc.app.store.read() as conn:
         rows = address_book_contacts(conn)
     for r in rows:

@@ -63,8 +63,13 @@ class Review:
 
     as_of: datetime
     expiring: tuple[ConsentState, ...]  # valid now, ending within the window: ask to renew
-    lapsed: tuple[ConsentState, ...]  # ended by expiry, now marked stopped by this review
+    lapsed: tuple[ConsentState, ...]  # ended by expiry: marked stopped (when applied)
     overdue: tuple[ConsentState, ...]  # open-ended and older than the purpose allows: stopped
+    applied: bool = True  # False: a read-only review that stopped nothing (lists what would)
+
+
+# A review finding: the consent's state, and the stop (last opening record, end) it calls for.
+_Finding = tuple[ConsentState, tuple[ConsentRecord, datetime] | None]
 
 
 def _aware(value: datetime, name: str) -> datetime:
@@ -215,50 +220,71 @@ class ConsentLedger:
             ), None)
             return self._issue(uow, rec, b.jurisdiction, b.locale, now)
 
-    def review(self, *, actor: str, as_of: datetime, window_days: int = 30) -> Review:
-        """List consents expiring within the window and stop lapsed or overdue ones.
+    def review(
+        self, *, actor: str, as_of: datetime, window_days: int = 30, apply: bool = False
+    ) -> Review:
+        """List consents expiring within the window, and lapsed or overdue ones to stop.
 
-        A lapsed consent (its last span ended by expiry) gets an `expire` record marking the
-        stop; an open-ended consent older than its purpose's default duration gets an `expire`
-        record at `as_of`, which ends its validity there. Running it twice changes nothing more.
+        Without `apply` this only reads: nothing is written, not even an audit entry. With
+        `apply`, a lapsed consent (its last span ended by expiry) gets an `expire` record
+        marking the stop, and an open-ended consent older than its purpose's default duration
+        gets an `expire` record at `as_of`, which ends its validity there; the run is audited
+        (`consent.review`). Applying twice changes nothing more.
         """
         as_of = _aware(as_of, "as_of")
-        horizon = as_of + timedelta(days=window_days)
-        expiring: list[ConsentState] = []
-        lapsed: list[ConsentState] = []
-        overdue: list[ConsentState] = []
+        if not apply:
+            with self.store.read() as conn:
+                expiring, lapsed, overdue = self._review(conn, as_of, window_days)
+            return Review(as_of, _states(expiring), _states(lapsed), _states(overdue),
+                          applied=False)
         now = self.store.clock()
         with self.store.transaction(actor) as uow:
-            by_consent: dict[str, list[ConsentRecord]] = {}
-            for r in load_records(uow.conn):
-                by_consent.setdefault(r.consent_id, []).append(r)
-            for recs in by_consent.values():
-                if any(r.kind == "withdraw" for r in recs):
-                    continue
-                st = record.state(recs, as_of)
-                opened = [i for i, r in enumerate(recs) if r.kind in record.OPENING]
-                if not opened:
-                    continue
-                last = recs[opened[-1]]
-                stopped = any(r.kind == "expire" for r in recs[opened[-1] + 1 :])
-                end = last.expires_at
-                for r in recs[opened[-1] + 1 :]:
-                    end = r.expires_at if end is None else min(end, r.expires_at or end)
-                if st.status == "active" and end is not None and end <= horizon:
-                    expiring.append(st)
-                elif st.status == "expired" and not stopped and end is not None and end <= as_of:
-                    self._stop(uow, last, end, now, "lapsed")
-                    lapsed.append(st)
-                elif st.status == "active" and end is None:
-                    p = self.catalogue.purpose(last.purpose)
-                    if last.granted_at + p.default_duration <= as_of:
-                        cut = self._stop(uow, last, as_of, now, "overdue")
-                        overdue.append(record.state([*recs, cut], as_of))
+            expiring, lapsed, overdue = self._review(uow.conn, as_of, window_days)
+            for why, found in (("lapsed", lapsed), ("overdue", overdue)):
+                for _, stop in found:
+                    if stop is not None:
+                        self._stop(uow, stop[0], stop[1], now, why)
             uow.audit("consent.review", "consents", {
                 "as_of": as_of, "expiring": len(expiring), "lapsed": len(lapsed),
                 "overdue": len(overdue),
             })
-        return Review(as_of, tuple(expiring), tuple(lapsed), tuple(overdue))
+        return Review(as_of, _states(expiring), _states(lapsed), _states(overdue), applied=True)
+
+    def _review(self, conn: Connection, as_of: datetime, window_days: int) -> tuple[
+        list[_Finding], list[_Finding], list[_Finding]
+    ]:
+        """What a review at `as_of` finds; each finding carries the stop it would write."""
+        horizon = as_of + timedelta(days=window_days)
+        expiring: list[_Finding] = []
+        lapsed: list[_Finding] = []
+        overdue: list[_Finding] = []
+        by_consent: dict[str, list[ConsentRecord]] = {}
+        for r in load_records(conn):
+            by_consent.setdefault(r.consent_id, []).append(r)
+        for recs in by_consent.values():
+            if any(r.kind == "withdraw" for r in recs):
+                continue
+            st = record.state(recs, as_of)
+            opened = [i for i, r in enumerate(recs) if r.kind in record.OPENING]
+            if not opened:
+                continue
+            last = recs[opened[-1]]
+            stopped = any(r.kind == "expire" for r in recs[opened[-1] + 1 :])
+            end = last.expires_at
+            for r in recs[opened[-1] + 1 :]:
+                end = r.expires_at if end is None else min(end, r.expires_at or end)
+            if st.status == "active" and end is not None and end <= horizon:
+                expiring.append((st, None))
+            elif st.status == "expired" and not stopped and end is not None and end <= as_of:
+                lapsed.append((st, (last, end)))
+            elif st.status == "active" and end is None:
+                p = self.catalogue.purpose(last.purpose)
+                if last.granted_at + p.default_duration <= as_of:
+                    # The state as the stop leaves it: the stop is the consent's newest record.
+                    cut = replace(_cut(last, as_of, as_of),
+                                  record_id=max(r.record_id for r in recs) + 1)
+                    overdue.append((record.state([*recs, cut], as_of), (last, as_of)))
+        return expiring, lapsed, overdue
 
     # -- queries --------------------------------------------------------------------------
     def records(self, borrower_id: str) -> list[ConsentRecord]:
@@ -284,6 +310,20 @@ class ConsentLedger:
     def decision_consents(self, borrower_id: str) -> list[dict[str, Any]]:
         """The borrower's consents in the decision request's `consents` shape."""
         return record.decision_entries(self.records(borrower_id))
+
+    def listed_consents(self, borrower_id: str) -> list[dict[str, Any]]:
+        """The decision-request spans, each with its `consent_id` (to withdraw or renew by).
+
+        NotFound when the borrower does not exist.
+        """
+        with self.store.read() as conn:
+            load_borrower(conn, borrower_id)
+            return record.listed_entries(load_records(conn, borrower_id=borrower_id))
+
+    def owner(self, consent_id: str) -> str:
+        """The borrower a consent belongs to; NotFound when there is no such consent."""
+        with self.store.read() as conn:
+            return self._consent(conn, consent_id)[0].borrower_id
 
     def spans(self, borrower_ids: Sequence[str] | None = None) -> pl.DataFrame:
         """Validity spans for the portfolio (or some borrowers), for `valid_frame`."""
@@ -383,6 +423,10 @@ class ConsentLedger:
             "contact_id": rec.contact_id, "stopped_at": at, "reason": why,
         })
         return rec
+
+
+def _states(found: list[_Finding]) -> tuple[ConsentState, ...]:
+    return tuple(st for st, _ in found)
 
 
 def _cut(last: ConsentRecord, at: datetime, now: datetime) -> ConsentRecord:

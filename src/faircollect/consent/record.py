@@ -152,6 +152,27 @@ def decision_entries(records: Iterable[ConsentRecord]) -> list[dict[str, Any]]:
     ]
 
 
+def listed_entries(records: Iterable[ConsentRecord]) -> list[dict[str, Any]]:
+    """`decision_entries` with each span's `consent_id` first, for listings people act on.
+
+    The id is what `withdraw` and `renew` take, so a borrower can withdraw any consent they
+    see, imported ones included. Drop `consent_id` to paste an entry into a decision request.
+    """
+    rows = sorted(spans(records), key=lambda s: (s.purpose, s.contact_id or "", s.start,
+                                                 s.consent_id))
+    return [
+        {
+            "consent_id": s.consent_id,
+            "purpose": s.purpose,
+            "contact_id": s.contact_id,
+            "granted_at": s.start,
+            "expires_at": s.expires,
+            "withdrawn_at": s.withdrawn_at,
+        }
+        for s in rows
+    ]
+
+
 def state(records: Sequence[ConsentRecord], at: datetime) -> ConsentState:
     """The state of one consent (all records share a consent_id) at `at`."""
     recs = sorted(records, key=lambda r: r.record_id)

@@ -189,6 +189,7 @@ def write_report(report: ComplianceReport, path: Path) -> Path:
                       autoescape=select_autoescape(["html"]))
     peak = max(report.by_hour) or 1
     html = env.get_template("compliance.html").render(r=report, peak=peak)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path
+    from faircollect.private import ensure_private_dir, write_private
+
+    ensure_private_dir(path.parent)
+    return write_private(path, html.encode("utf-8"))

@@ -89,6 +89,7 @@ def write_html(
         autoescape=select_autoescape(["html"]),
     )
     html = env.get_template("portfolio.html").render(s=summary, title=title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path
+    from faircollect.private import ensure_private_dir, write_private
+
+    ensure_private_dir(path.parent)
+    return write_private(path, html.encode("utf-8"))

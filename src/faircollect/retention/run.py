@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, delete, func, select, update
 
 from faircollect.retention.policy import RetentionPolicy, add_years, load_retention
 from faircollect.store.tables.foundation import borrowers, contacts, loans
@@ -118,7 +118,27 @@ def address_book_contacts(conn: Connection) -> list[AddressBookEntry]:
     """Address-book contacts still holding data: for the compliance report's deletion list."""
     rows = conn.execute(
         select(contacts.c.contact_id, contacts.c.borrower_id, contacts.c.created_at)
-        .where(contacts.c.source == "address_book", contacts.c.phone_ct.is_not(None))
+        .where(contacts.c.source == ADDRESS_BOOK, contacts.c.phone_ct.is_not(None))
         .order_by(contacts.c.borrower_id, contacts.c.contact_id)
     )
     return [AddressBookEntry(*r) for r in rows]
+
+
+ADDRESS_BOOK = "address_book"  # the contact source of numbers harvested from a phone
+
+
+def delete_address_book(store: Store, *, actor: str) -> int:
+    """Delete every address-book contact in one audited transaction; returns how many.
+
+    Their ciphertexts and blind indexes are cleared first and the rows then deleted, so no
+    ciphertext or blind index of them stays in the live tables. Contacts the borrower
+    designated are untouched. The audit entry holds only the count.
+    """
+    now = store.clock()
+    with store.transaction(actor) as uow:
+        harvested = contacts.c.source == ADDRESS_BOOK
+        uow.conn.execute(update(contacts).where(harvested).values(
+            name_ct=None, phone_ct=None, phone_bidx=None, updated_at=now))
+        deleted = int(uow.conn.execute(delete(contacts).where(harvested)).rowcount)
+        uow.audit("retention.address_book_delete", "contacts", {"deleted": deleted})
+    return deleted

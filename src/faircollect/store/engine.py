@@ -14,7 +14,9 @@ def make_engine(settings: Settings) -> Engine:
     """An engine for the configured database; creates FAIRCOLLECT_HOME for SQLite."""
     url = settings.database_url.value
     if url.startswith("sqlite"):
-        settings.home.mkdir(parents=True, exist_ok=True)
+        from faircollect.private import ensure_private_dir
+
+        ensure_private_dir(settings.home, "FAIRCOLLECT_HOME")
         return sqlite_engine(url)
     return create_engine(url, pool_pre_ping=True, future=True)
 

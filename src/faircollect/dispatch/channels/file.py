@@ -37,10 +37,14 @@ class FileChannel:
     needs_address = False
 
     def __init__(self, directory: Path, clock: Callable[[], datetime] = _now) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        from faircollect.private import FILE_MODE, ensure_private_dir
+
+        ensure_private_dir(directory, "dispatch folder")  # message bodies name people
         self.path = directory / FILE_NAME
         self._clock = clock
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        if os.fstat(self._fd).st_uid == os.getuid():
+            os.fchmod(self._fd, FILE_MODE)  # a file made earlier with wider permissions
         # message id -> sent_at of its line (ISO text), or the line's offset and length
         # while it is unparsed: lines are only parsed when their id is asked about.
         self._seen: dict[str, str | tuple[int, int]] = {}
