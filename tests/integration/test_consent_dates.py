@@ -81,7 +81,8 @@ def test_instants_past_the_calendar_are_bad_input_on_every_face(
     assert code == 2 and "Traceback" not in err and re.search(r"\bat\b", err), err
     # The API: a decision request and a consent withdrawal dated there answer 422.
     key = issue_key(app.settings.home, actor_id="portal:b-2", role="borrower", borrower_id="b-2")
-    staff = issue_key(app.settings.home, actor_id="svc:dialer", role="compliance")
+    staff = issue_key(app.settings.home, actor_id="svc:dialer", role="compliance",
+                      scopes=("decide",))
     with TestClient(create_app(app.settings)) as client:
         auth = {"Authorization": f"Bearer {key}"}
         body = {"borrower_id": "b-2", "purpose": PURPOSE, "notice_text": NOTICE,

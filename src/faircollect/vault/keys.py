@@ -141,7 +141,9 @@ class LocalKeyring:
 
     @classmethod
     def _create(cls, home: Path, path: Path) -> None:
-        home.mkdir(parents=True, exist_ok=True)
+        from faircollect.private import ensure_private_dir
+
+        ensure_private_dir(home, "FAIRCOLLECT_HOME")
         data = cls._fresh()
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
