@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faircollect.errors import ConfigError
+from faircollect.errors import ConfigError, StoreUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +24,11 @@ class Secret:
 
 def mask_url(url: str) -> str:
     """A database URL with its password hidden, for messages."""
-    if "://" not in url or "@" not in url:
+    if "@" not in url:
         return url
-    scheme, rest = url.split("://", 1)
+    scheme, rest = url.split("://", 1) if "://" in url else ("", url)
+    if not scheme:  # not a URL at all: show nothing that might be a password
+        return "***@" + rest.rsplit("@", 1)[1]
     creds, host = rest.rsplit("@", 1)
     user = creds.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}" if ":" in creds else f"{scheme}://{user}@{host}"
@@ -61,9 +63,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, db: str | None = None
         # psycopg 3 is the driver FairCollect ships for PostgreSQL.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if "://" not in url:
-        raise ConfigError(
-            f"database URL {mask_url(url)!r} is not a URL (expected sqlite:///PATH or "
-            "postgresql://HOST/DB)",
+        raise StoreUnavailable(
+            f"the database URL {mask_url(url)!r} is not a URL: expected sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST:PORT/DATABASE; fix --db or FAIRCOLLECT_DATABASE_URL",
             field="FAIRCOLLECT_DATABASE_URL",
         )
     provider = (env.get("FAIRCOLLECT_KEY_PROVIDER") or "local").strip().lower()

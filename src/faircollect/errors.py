@@ -99,3 +99,16 @@ class KeyUnavailable(FairCollectError):
     exit_code = 1
     http_status = 500
     code = "key"
+
+
+class StoreUnavailable(FairCollectError):
+    """The configured database cannot be used: a bad URL or driver, a server that refuses,
+    a missing database or role, an SQLite file that cannot be opened.
+
+    Exit 1 (the input is fine; the environment is not), HTTP 503. The message names the
+    host, port, database and role and says how to fix it; it never carries a password.
+    """
+
+    exit_code = 1
+    http_status = 503
+    code = "store_unavailable"

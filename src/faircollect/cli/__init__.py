@@ -53,6 +53,7 @@ COMMAND_MODULES = (
     "faircollect.cli.retention",
     "faircollect.cli.policy",
     "faircollect.cli.serve",
+    "faircollect.cli.doctor",
 )
 
 err_console = Console(stderr=True)
