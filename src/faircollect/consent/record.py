@@ -140,16 +140,7 @@ def decision_entries(records: Iterable[ConsentRecord]) -> list[dict[str, Any]]:
     at < withdrawn_at, which is exactly `valid` above.
     """
     rows = sorted(spans(records), key=lambda s: (s.purpose, s.contact_id or "", s.start))
-    return [
-        {
-            "purpose": s.purpose,
-            "contact_id": s.contact_id,
-            "granted_at": s.start,
-            "expires_at": s.expires,
-            "withdrawn_at": s.withdrawn_at,
-        }
-        for s in rows
-    ]
+    return [_entry(s) for s in rows]
 
 
 def listed_entries(records: Iterable[ConsentRecord]) -> list[dict[str, Any]]:
@@ -160,17 +151,18 @@ def listed_entries(records: Iterable[ConsentRecord]) -> list[dict[str, Any]]:
     """
     rows = sorted(spans(records), key=lambda s: (s.purpose, s.contact_id or "", s.start,
                                                  s.consent_id))
-    return [
-        {
-            "consent_id": s.consent_id,
-            "purpose": s.purpose,
-            "contact_id": s.contact_id,
-            "granted_at": s.start,
-            "expires_at": s.expires,
-            "withdrawn_at": s.withdrawn_at,
-        }
-        for s in rows
-    ]
+    return [{"consent_id": s.consent_id, **_entry(s)} for s in rows]
+
+
+def _entry(s: Span) -> dict[str, Any]:
+    """One span in the decision request's consent shape."""
+    return {
+        "purpose": s.purpose,
+        "contact_id": s.contact_id,
+        "granted_at": s.start,
+        "expires_at": s.expires,
+        "withdrawn_at": s.withdrawn_at,
+    }
 
 
 def state(records: Sequence[ConsentRecord], at: datetime) -> ConsentState:
