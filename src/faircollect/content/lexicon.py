@@ -25,6 +25,7 @@ from faircollect.errors import ConfigError
 _MACRO = re.compile(r"\{\{([A-Z_]+)\}\}")
 _NEGATION_WINDOW = 40
 _SUBSET_CACHE_MAX = 4096  # compiled branch subsets kept per rule
+_COMPILE_AFTER = 3  # sightings of a branch mask before its subset is compiled
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class Rule:
     branches: tuple[str, ...] = ()  # the expanded patterns whose alternation is `pattern`
     requires: tuple[Required, ...] = ()  # per branch: literals one of which a match contains
     _subsets: dict[int, re.Pattern[str]] = field(default_factory=dict)
+    _sightings: dict[int, int] = field(default_factory=dict)
 
     def restricted(self, enabled: int) -> re.Pattern[str]:
         """The rule's alternation cut down to the `enabled` branches (a bit mask, bit i for
@@ -48,16 +50,26 @@ class Rule:
 
         A branch left out cannot match the text at hand (the prefilter saw none of its
         literals), so the first alternative to match at each position is the same as in the
-        full pattern: the matches are identical, only cheaper to find.
+        full pattern: the matches are identical, only cheaper to find. For the same reason
+        the full pattern gives the same matches for any mask: compiling a subset costs
+        about fifty scans with the full pattern, so a mask is compiled only once it has come
+        back (`_COMPILE_AFTER` sightings); a body seen once is scanned with the full pattern.
         """
         pat = self._subsets.get(enabled)
-        if pat is None:
-            if enabled == (1 << len(self.branches)) - 1:
-                return self.pattern
-            pat = re.compile("|".join(f"(?:{b})" for i, b in enumerate(self.branches)
-                                      if enabled >> i & 1))
-            if len(self._subsets) < _SUBSET_CACHE_MAX:
-                self._subsets[enabled] = pat
+        if pat is not None:
+            return pat
+        if enabled == (1 << len(self.branches)) - 1:
+            return self.pattern
+        seen = self._sightings.get(enabled, 0) + 1
+        if seen < _COMPILE_AFTER:
+            if len(self._sightings) < _SUBSET_CACHE_MAX:
+                self._sightings[enabled] = seen
+            return self.pattern
+        pat = re.compile("|".join(f"(?:{b})" for i, b in enumerate(self.branches)
+                                  if enabled >> i & 1))
+        if len(self._subsets) < _SUBSET_CACHE_MAX:
+            self._subsets[enabled] = pat
+            self._sightings.pop(enabled, None)
         return pat
 
     def negated(self, text: str, start: int) -> bool:
