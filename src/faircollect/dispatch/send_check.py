@@ -161,17 +161,23 @@ def _stopped(state: dict[str, Any]) -> str | None:
     return None
 
 
+def _models(state: dict[str, Any]) -> tuple[tuple[HistoryEntry, ...], tuple[Notice, ...]]:
+    """A borrower's history and notices as request models, built once per borrower."""
+    found = state.get("_models")
+    if found is None:
+        found = state["_models"] = (
+            tuple(HistoryEntry.model_construct(
+                at=h["at"], channel=h["channel"], audience=h["audience"],
+                contact_id=h["contact_id"], outcome=h["outcome"]) for h in state["history"]),
+            tuple(Notice.model_construct(at=n["at"], kind=n["kind"]) for n in state["notices"]))
+    return found
+
+
 def _refreshed(planned: Planned, state: dict[str, Any], consents: list[Consent],
                at: datetime, reader: PlannedReader) -> DecisionRequest:
     """The planning request as it stands at `at`: what was kept, with the state now."""
     since = at - timedelta(days=HISTORY_DAYS)
-    history = tuple(
-        HistoryEntry.model_construct(at=h["at"], channel=h["channel"], audience=h["audience"],
-                                     contact_id=h["contact_id"], outcome=h["outcome"])
-        for h in state["history"]
-        if h["at"] <= at and (h["audience"] != "borrower" or h["at"] >= since))
-    notices = tuple(Notice.model_construct(at=n["at"], kind=n["kind"])
-                    for n in state["notices"] if n["at"] <= at)
+    history, notices = _models(state)
     attempt = planned.attempt
     return DecisionRequest.model_construct(
         jurisdiction=planned.jurisdiction, at=at.astimezone(UTC), attempt=attempt,
@@ -179,7 +185,9 @@ def _refreshed(planned: Planned, state: dict[str, Any], consents: list[Consent],
         contacts=planned.contacts,
         consents=planned.consents if attempt.contact_id is None else tuple(
             c for c in consents if c.contact_id == attempt.contact_id),
-        history=history, notices=notices)
+        history=tuple(h for h in history
+                      if h.at <= at and (h.audience != "borrower" or h.at >= since)),
+        notices=tuple(n for n in notices if n.at <= at))
 
 
 def check_rows(conn: Connection, rows: Sequence[Row[Any]], at_of: dict[str, datetime],
