@@ -10,7 +10,7 @@ from rich.table import Table
 
 from faircollect.cli._context import app_for
 
-console = Console()
+console = Console(soft_wrap=True)  # sentences stay one line whatever the width
 
 
 def register(app: typer.Typer) -> None:

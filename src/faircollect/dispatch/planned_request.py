@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 
 from faircollect.policy.request import Attempt, Borrower, Consent, Contact, DecisionRequest
 from faircollect.store.tables.cycle import planned_attempts
@@ -22,17 +23,16 @@ from faircollect.store.tables.policy import policy_decisions
 _CHUNK = 900
 
 
-def _stored(conn: Connection, message_ids: Sequence[str]) -> Iterator[tuple[str, str]]:
+def _stored(conn: Connection, message_ids: Sequence[str]) -> Iterator[Row[Any]]:
     """(message id, request JSON) of each message the cycle planned and allowed."""
     for start in range(0, len(message_ids), _CHUNK):
         chunk = list(message_ids[start:start + _CHUNK])
-        for mid, text in conn.execute(
+        yield from conn.execute(
             select(planned_attempts.c.message_id, policy_decisions.c.request)
             .join(policy_decisions,
                   policy_decisions.c.decision_id == planned_attempts.c.decision_id)
             .where(planned_attempts.c.message_id.in_(chunk), planned_attempts.c.allowed)
-        ):
-            yield mid, text
+        )
 
 
 def planning_requests(conn: Connection, message_ids: Sequence[str]) -> dict[str, DecisionRequest]:
