@@ -8,9 +8,9 @@ from enum import StrEnum
 from typing import Any
 
 from faircollect.content.finding import AUDIENCES, LOCALES
-from faircollect.vocabulary import JURISDICTIONS
 from faircollect.content.rendering import placeholders
 from faircollect.errors import InputError
+from faircollect.vocabulary import JURISDICTIONS
 
 CHANNELS = ("call", "sms", "email", "letter", "visit", "app_push")
 PURPOSES = ("reminder", "collection", "locate")
