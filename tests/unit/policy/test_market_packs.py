@@ -128,3 +128,26 @@ rules:
 """
     with pytest.raises(ConfigError, match="liable_parties"):
         parse_pack(text, "zz.yaml")
+
+
+def test_actor_is_optional_and_left_out_of_the_canonical_request() -> None:
+    from faircollect.policy.records import canonical_request
+
+    data = CASES[0]["request"]
+    plain = parse_request(data)
+    assert '"actor"' not in canonical_request(plain)
+    with_actor = parse_request({**data, "actor": {"id": "u-17", "kind": "collector",
+                                                  "training_valid": True}})
+    assert '"actor"' in canonical_request(with_actor)
+    pack = resolve_pack(plain.jurisdiction)
+    assert decide(with_actor, pack) == decide(plain, pack)
+
+
+def test_earlier_requests_and_decisions_are_unchanged_by_the_additions() -> None:
+    # The shared contract's public examples (CN/US/UK) decide as they did: no new rule fails
+    # for an audience, relation or field that earlier requests could not carry.
+    from faircollect.policy.pack import house_rules
+
+    _, house = house_rules()
+    liable = next(r for r in house if r.id == "HOUSE-LIABLE-PARTY")
+    assert liable.applies_to.audiences == ("guarantor", "co_maker")
