@@ -151,3 +151,18 @@ def test_earlier_requests_and_decisions_are_unchanged_by_the_additions() -> None
     _, house = house_rules()
     liable = next(r for r in house if r.id == "HOUSE-LIABLE-PARTY")
     assert liable.applies_to.audiences == ("guarantor", "co_maker")
+
+
+def test_a_batch_without_days_past_due_is_not_waived() -> None:
+    # The PH hours are waived past 15 days past due; a batch builder that leaves the column
+    # out gets no waiver (fail closed), while one that carries it agrees with the scalar engine.
+    case = next(c for c in CASES if c["id"] == "ph-call-2230-dpd16-allowed")
+    req = parse_request(case["request"])
+    pack = resolve_pack("PH")
+    batch = batch_from_requests([req])
+    assert decide_frame(batch, pack)["allowed"].to_list() == [True]
+    bare = type(batch)(**{**{k: getattr(batch, k) for k in (
+        "flags", "opted_out", "windows", "contacts", "consents", "history", "notices")},
+        "requests": batch.requests.drop("days_past_due")})
+    frame = decide_frame(bare, pack)
+    assert frame["allowed"].to_list() == [False] and frame["rules"][0].to_list() == ["PH-HOURS"]
