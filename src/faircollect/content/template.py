@@ -10,6 +10,7 @@ from typing import Any
 from faircollect.content.finding import AUDIENCES, LOCALES
 from faircollect.content.rendering import placeholders
 from faircollect.errors import InputError
+from faircollect.vocabulary import JURISDICTIONS
 
 CHANNELS = ("call", "sms", "email", "letter", "visit", "app_push")
 PURPOSES = ("reminder", "collection", "locate")
@@ -61,8 +62,9 @@ class TemplateDraft:
             raise InputError(f"purpose must be one of {', '.join(PURPOSES)}", field="purpose")
         if self.channel is not None and self.channel not in CHANNELS:
             raise InputError(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
-        if self.jurisdiction is not None and self.jurisdiction not in ("CN", "US", "UK"):
-            raise InputError("jurisdiction must be CN, US or UK", field="jurisdiction")
+        if self.jurisdiction is not None and self.jurisdiction not in JURISDICTIONS:
+            raise InputError(f"jurisdiction must be one of {', '.join(JURISDICTIONS)}",
+                             field="jurisdiction")
         if not self.body.strip():
             raise InputError("body is empty", field="body")
         placeholders(self.body)  # malformed braces are refused at the door
