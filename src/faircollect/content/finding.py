@@ -20,7 +20,7 @@ class Category(StrEnum):
 
 
 AUDIENCES = ("borrower", "designated_contact", "third_party")
-LOCALES = ("zh-CN", "en")
+LOCALES = ("zh-CN", "en", "id-ID")
 
 
 @dataclass(frozen=True, slots=True)
