@@ -71,8 +71,8 @@ def test_no_compliant_reminder_of_the_report_half_is_flagged(
 
 @pytest.mark.xfail(strict=True, reason=(
     "issue #18 asks >= 90 % English recall on the kinds from the reports; the latest blind "
-    "round (6) measured 34/42 (81 %) before its messages were used for tuning. Strict: when a "
-    "new blind round meets the target this test passes and the marker must go."))
+    "round (7) measured 31/42 (74 %), rounds 4-7 between 53 % and 86 %. Strict: when a new "
+    "blind round meets the target this test passes and the marker must go."))
 def test_english_recall_on_the_report_half_meets_the_target() -> None:
     fig = measure(report_rows(load()), "en")
     assert fig.recall >= 0.90, fig.misses
