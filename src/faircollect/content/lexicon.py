@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from faircollect.content.finding import AUDIENCES, LOCALES, Category
+from faircollect.content.finding import AUDIENCES, LOCALES, Category, locale_problem
 from faircollect.content.normaliser import SENTINELS
 from faircollect.content.prefilter import LiteralScanner, Required, required_literals
 from faircollect.errors import ConfigError
@@ -41,6 +41,7 @@ class Rule:
     unless_before: re.Pattern[str] | None
     branches: tuple[str, ...] = ()  # the expanded patterns whose alternation is `pattern`
     requires: tuple[Required, ...] = ()  # per branch: literals one of which a match contains
+    window: int = _NEGATION_WINDOW  # how far back (code points) an `unless_before` match may start
     _subsets: dict[int, re.Pattern[str]] = field(default_factory=dict)
     _sightings: dict[int, int] = field(default_factory=dict)
 
@@ -76,7 +77,7 @@ class Rule:
         """True when a negation just before the hit turns it into a reassurance."""
         if self.unless_before is None:
             return False
-        return self.unless_before.search(text, max(0, start - _NEGATION_WINDOW), start) is not None
+        return self.unless_before.search(text, max(0, start - self.window), start) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,8 @@ class Lexicon:
 def load(locale: str) -> Lexicon:
     """The compiled lexicon of a locale (cached; read from the package data on first use)."""
     if locale not in LOCALES:
-        raise ConfigError(f"no lexicon for locale {locale!r}", locale=locale)
+        why = locale_problem(locale)
+        raise ConfigError(f"no lexicon for locale {locale!r}: {why}", locale=locale)
     name = f"{locale}.yaml"
     text = resources.files("faircollect.content").joinpath(f"lexicons/{name}").read_text("utf-8")
     return parse(yaml.safe_load(text), source=name)
@@ -171,7 +173,12 @@ def parse(data: Any, *, source: str) -> Lexicon:
         macros: dict[str, str] = {}
         for key, value in (data.get("macros") or {}).items():  # a macro may use earlier ones
             macros[str(key)] = _expand(str(value), macros)
-        rules = tuple(_rule(r, macros) for r in data["rules"])
+        # a language whose reported speech runs longer ("pihak yang mengaku dari pengadilan dan
+        # meminta transfer adalah ...") may widen how far back a guard can start
+        window = int(data.get("negation_window") or _NEGATION_WINDOW)
+        if not 0 < window <= 200:
+            raise ValueError("negation_window must be 1-200")
+        rules = tuple(_rule(r, macros, window) for r in data["rules"])
         o = data["opt_out"]
         opt_out = OptOut(
             rule=str(o["rule"]), citation=str(o["citation"]), message=str(o["message"]),
@@ -208,7 +215,7 @@ def parse(data: Any, *, source: str) -> Lexicon:
         raise ConfigError(f"lexicon {source}: {exc}", file=source) from exc
 
 
-def _rule(r: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
+def _rule(r: Mapping[str, Any], macros: Mapping[str, str], window: int = _NEGATION_WINDOW) -> Rule:
     audiences = frozenset(r.get("audiences") or AUDIENCES)
     if not audiences <= set(AUDIENCES):
         raise ValueError(f"rule {r['id']}: unknown audience in {sorted(audiences)}")
@@ -227,6 +234,7 @@ def _rule(r: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
         unless_before=re.compile(f"(?:{_expand(unless, macros)})$") if unless else None,
         branches=branches,
         requires=tuple(required_literals(b) for b in branches),
+        window=window,
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from faircollect.content.finding import AUDIENCES, LOCALES
+from faircollect.content.finding import AUDIENCES, locale_problem
 from faircollect.content.rendering import placeholders
 from faircollect.errors import InputError
 from faircollect.vocabulary import JURISDICTIONS
@@ -54,8 +54,9 @@ class TemplateDraft:
         if not self.template_id or len(self.template_id) > 64 or not self.template_id.replace(
             "-", "").replace("_", "").replace(".", "").isalnum():
             raise InputError("template id: 1-64 letters, digits, '-', '_' or '.'", field="id")
-        if self.locale not in LOCALES:
-            raise InputError(f"locale must be one of {', '.join(LOCALES)}", field="locale")
+        why = locale_problem(self.locale)
+        if why is not None:
+            raise InputError(why, field="locale")
         if self.audience not in AUDIENCES:
             raise InputError(f"audience must be one of {', '.join(AUDIENCES)}", field="audience")
         if self.purpose not in PURPOSES:

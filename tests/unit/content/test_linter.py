@@ -101,7 +101,7 @@ def test_every_starter_template_lints_clean() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(body=st.text(max_size=120), locale=st.sampled_from(["en", "zh-CN"]),
+@given(body=st.text(max_size=120), locale=st.sampled_from(["en", "zh-CN", "id-ID"]),
        audience=st.sampled_from(["borrower", "designated_contact", "third_party"]))
 def test_any_text_lints_with_spans_inside_the_body(body: str, locale: str, audience: str) -> None:
     findings = lint(body, locale=locale, audience=audience, channel="sms")
