@@ -1,7 +1,8 @@
 """The starter library: approved-quality templates shipped as data (`library/*.yaml`).
 
-`starter.yaml` comes first, then every other file of the folder by name (`markets.yaml`: the
-IN/NG/PH/KE templates). Files in subfolders (`pending/`) wait for a lexicon and are not read.
+`starter.yaml` comes first, then every other file of the folder by name (`id-ID.yaml`: the
+Indonesian templates; `markets.yaml`: the IN/NG/PH/KE ones). Subfolders are not read: a
+template written for a locale the linter cannot lint yet waits in one.
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ def test_every_starter_template_lints_clean() -> None:
     stages = {d.template_id.split("-", 1)[1] for d in drafts}
     assert {"pre-due", "early", "late", "hardship", "ptp-reminder", "escalation-notice",
             "locate", "payment-confirmation", "dispute-ack"} <= stages
-    assert {d.jurisdiction for d in drafts} == {"CN", "US", "UK", "IN", "NG", "PH", "KE"}
+    assert {d.jurisdiction for d in drafts} == {"CN", "US", "UK", "IN", "NG", "PH", "KE", "ID"}
     for d in drafts:
         assert lint(d.body, locale=d.locale, audience=d.audience, channel=d.channel) == [], (
             d.template_id)

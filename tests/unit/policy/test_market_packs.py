@@ -102,11 +102,11 @@ def test_a_pack_serving_a_locale_without_a_lexicon_is_refused_clearly() -> None:
     text = """id: zz-2026.1
 jurisdiction: ZZ
 includes: house-2026.1
-locales: [id-ID]
+locales: [sw-KE]
 rules:
   - {id: ZZ-HOLD, kind: hold_flags, category: HOLD, citation: x, params: {flags: [deceased]}}
 """
-    with pytest.raises(ConfigError, match="id-ID"):
+    with pytest.raises(ConfigError, match="sw-KE"):
         parse_pack(text, "zz.yaml")
 
 

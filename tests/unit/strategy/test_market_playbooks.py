@@ -1,4 +1,4 @@
-"""Playbooks for India, Nigeria, the Philippines and Kenya validate; Indonesia's waits for a lexicon."""
+"""Playbooks for India, Nigeria, the Philippines, Kenya and Indonesia validate in their packs' locales."""
 
 from __future__ import annotations
 
@@ -85,30 +85,35 @@ def test_a_philippine_contact_person_step_is_refused_by_the_pack() -> None:
         validate(book, resolve_pack("PH"), source)
 
 
-def _pending_id_templates() -> TemplateLibrary:
-    doc = yaml.safe_load((SRC / "content/library/pending/id-ID.yaml").read_text("utf-8"))
-    out = {t["id"]: MessageTemplate(id=t["id"], jurisdiction=t["jurisdiction"],
-                                    locale=t["locale"], channel=t["channel"],
-                                    audience=t["audience"], purpose=t["purpose"],
-                                    approved=True, body=t["body"])
-           for t in doc["templates"]}
-    return TemplateLibrary("pending", out)
+def test_indonesia_playbook_validates_and_writes_in_bahasa_indonesia() -> None:
+    books = load_playbooks(library_templates())
+    book = books.playbooks["id-standard-2026.1"]
+    assert books.champion("ID", "standard") is book
+    assert resolve_pack("ID").locales == ("id-ID",)
+    templates = library_templates()
+    for _, step in book.steps():
+        tpl = templates.get(step.template)
+        assert tpl is not None and tpl.jurisdiction == "ID" and tpl.locale == "id-ID"
 
 
-def test_indonesia_playbook_is_refused_until_an_id_id_lexicon_exists() -> None:
-    text = (SRC / "strategy/playbooks/pending/id-standard.yaml").read_text("utf-8")
-    book = parse_playbook(text, "id-standard.yaml")
-    pack = resolve_pack("ID")
-    assert pack.locales == ()
-    with pytest.raises(ConfigError, match="declares no served locales"):
-        validate(book, pack, _pending_id_templates())
+def test_an_indonesian_playbook_without_its_bahasa_templates_is_refused() -> None:
+    lib = library_templates()
+    english_only = TemplateLibrary("test", {k: t for k, t in lib.templates.items()
+                                            if t.locale != "id-ID"})
+    book = parse_playbook((SRC / "strategy/playbooks/id-standard.yaml").read_text("utf-8"),
+                          "id-standard.yaml")
+    with pytest.raises(ConfigError):
+        validate(book, resolve_pack("ID"), english_only)
 
 
-def test_pending_id_id_templates_cannot_enter_the_registry_yet() -> None:
+def test_id_id_templates_enter_the_registry_and_lint_clean() -> None:
+    from faircollect.content.linter import lint
     from faircollect.content.template import TemplateDraft
 
-    t = _pending_id_templates().templates["id-early-sms"]
-    with pytest.raises(InputError, match="locale"):
+    ids = [t for t in library_templates().templates.values() if t.locale == "id-ID"]
+    assert len(ids) >= 10
+    for t in ids:
         TemplateDraft(template_id=t.id, locale=t.locale, audience=t.audience,
                       purpose=t.purpose, body=t.body, channel=t.channel,
                       jurisdiction=t.jurisdiction)
+        assert lint(t.body, locale="id-ID", audience=t.audience, channel=t.channel) == [], t.id
