@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from faircollect.api.auth import Principal
+from faircollect.api.conventions import ConventionRoute
 from faircollect.api.deps import principal
 from faircollect.api.operations import metrics_of
 from faircollect.api.problems import RESPONSES
@@ -20,7 +21,7 @@ from faircollect.errors import InputError
 from faircollect.policy.intake import decide_many
 from faircollect.policy.request import parse_request
 
-router = APIRouter(prefix="/v1/policy", tags=["policy"])
+router = APIRouter(prefix="/v1/policy", tags=["policy"], route_class=ConventionRoute)
 
 
 # Staff and machine clients with the `decide` scope; a borrower key never decides.

@@ -1,6 +1,7 @@
 """Every part's tables, imported so that `metadata` knows them all."""
 
 from faircollect.store.tables import (
+    api,  # noqa: F401
     audit,  # noqa: F401
     cases,  # noqa: F401
     consent,  # noqa: F401
