@@ -20,6 +20,8 @@ ROUTER_MODULES = (
     "faircollect.api.policy",
     "faircollect.api.consent",
     "faircollect.api.payments",
+    "faircollect.api.borrowers",
+    "faircollect.api.cases",
     "faircollect.api.operations",
 )
 
