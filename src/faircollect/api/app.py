@@ -22,6 +22,7 @@ ROUTER_MODULES = (
     "faircollect.api.payments",
     "faircollect.api.borrowers",
     "faircollect.api.cases",
+    "faircollect.api.subject",
     "faircollect.api.operations",
 )
 
