@@ -23,6 +23,7 @@ ROUTER_MODULES = (
     "faircollect.api.borrowers",
     "faircollect.api.cases",
     "faircollect.api.subject",
+    "faircollect.api.templates",
     "faircollect.api.operations",
 )
 
