@@ -24,6 +24,11 @@ ROUTER_MODULES = (
     "faircollect.api.cases",
     "faircollect.api.subject",
     "faircollect.api.templates",
+    "faircollect.api.playbooks",
+    "faircollect.api.cycle_runs",
+    "faircollect.api.outbox",
+    "faircollect.api.audit",
+    "faircollect.api.reports",
     "faircollect.api.operations",
 )
 
