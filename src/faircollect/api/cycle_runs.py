@@ -31,7 +31,8 @@ class StartBody(BaseModel):
     business_date: date
 
 
-@router.post("", status_code=201, responses=RESPONSES_404_409)
+@router.post("", status_code=201, responses={
+    **RESPONSES_404_409, 200: {"description": "The date was done already: its run"}})
 def start(body: StartBody, app: Annotated[App, Depends(services)],
           who: Annotated[Principal, Depends(principal)]) -> JSONResponse:
     """Run the cycle for one business date and answer its run (201). A date already done is
