@@ -29,6 +29,7 @@ ROUTER_MODULES = (
     "faircollect.api.outbox",
     "faircollect.api.audit",
     "faircollect.api.reports",
+    "faircollect.api.oauth",
     "faircollect.api.operations",
 )
 

@@ -28,7 +28,6 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from faircollect.api import deps
-from faircollect.api.auth import authenticate
 from faircollect.api.problems import responses_for
 from faircollect.errors import InputError
 from faircollect.store import idempotency
@@ -81,22 +80,26 @@ def _fingerprint(request: Request, body: bytes) -> str:
 class ConventionRoute(APIRoute):
     """An APIRoute that documents 429 (and 409 on POST) and honours Idempotency-Key."""
 
+    # Whether POSTs take Idempotency-Key (OAuth token routes do not: see `TokenRoute`).
+    replayable = True
+
     def __init__(self, path: str, endpoint: Callable[..., Any], *,
                  methods: set[str] | list[str] | None = None,
                  responses: dict[int | str, dict[str, Any]] | None = None,
                  dependencies: Sequence[Any] | None = None, **kwargs: Any) -> None:
         wanted = {m.upper() for m in (methods or ("GET",))}
-        extra = (409, 429) if "POST" in wanted else (429,)
+        post = "POST" in wanted and self.replayable
+        extra = (409, 429) if post else (429,)
         merged = {**responses_for(*extra), **(responses or {})}
         deps_ = list(dependencies or [])
-        if "POST" in wanted:
+        if post:
             deps_.append(Depends(idempotency_key))
         super().__init__(path, endpoint, methods=methods, responses=merged,
                          dependencies=deps_, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
-        if "POST" not in (self.methods or set()):
+        if "POST" not in (self.methods or set()) or not self.replayable:
             return inner
 
         async def handler(request: Request) -> Response:
@@ -107,9 +110,8 @@ class ConventionRoute(APIRoute):
                 raise InputError("Idempotency-Key must be 1 to 255 visible ASCII characters",
                                  field="header.Idempotency-Key")
             authorization = request.headers.get("authorization")
-            config = deps.settings(request)
             # Only an authenticated caller may claim or replay a key.
-            await run_in_threadpool(authenticate, config.home, authorization)
+            await run_in_threadpool(deps.caller, request, authorization)
             body = await request.body()
             app = await run_in_threadpool(deps.services, request)
             caller = caller_digest(authorization)
@@ -137,3 +139,10 @@ class ConventionRoute(APIRoute):
             return response
 
         return handler
+
+
+class TokenRoute(ConventionRoute):
+    """OAuth2 token routes: no Idempotency-Key. A retried grant simply gets a new pair;
+    keeping live tokens for replays would keep secrets longer than they live."""
+
+    replayable = False

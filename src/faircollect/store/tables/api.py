@@ -23,3 +23,24 @@ api_idempotency = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_api_idempotency_created_at", "created_at"),
 )
+
+# Staff bearer tokens (OAuth2 client credentials): short-lived access tokens and the refresh
+# tokens that renew them, kept only as SHA-256 digests. A refresh token is used once; its
+# reuse revokes its whole family (every token descended from one grant).
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_digest", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),  # access | refresh
+    Column("family", String(40), nullable=False),
+    Column("client_key_id", String(32), nullable=False),
+    Column("actor_id", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("borrower_id", String(64), nullable=True),
+    Column("scopes", String(200), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index("ix_api_tokens_family", "family"),
+    Index("ix_api_tokens_expires_at", "expires_at"),
+)
