@@ -13,21 +13,31 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from faircollect.api import otp
 from faircollect.api.conventions import TokenRoute
 from faircollect.api.deps import services, settings
 from faircollect.api.problems import RESPONSES
-from faircollect.api.tokens import InvalidClient, OAuthError, client_credentials, refresh, revoke
+from faircollect.api.tokens import (
+    InvalidClient,
+    OAuthError,
+    client_credentials,
+    otp_grant,
+    refresh,
+    revoke,
+)
 from faircollect.bootstrap import App
 from faircollect.config import Settings
 
 router = APIRouter(prefix="/v1/oauth", tags=["oauth"], route_class=TokenRoute)
 _FIELDS = ("grant_type", "client_id", "client_secret", "scope", "refresh_token", "token",
-           "token_type_hint")
+           "token_type_hint", "borrower_id", "code", "channel")
 
 
 def _form_schema(required: list[str]) -> dict[str, Any]:
     props = {f: {"type": "string", "maxLength": 512} for f in _FIELDS}
-    props["grant_type"] = {"type": "string", "enum": ["client_credentials", "refresh_token"]}
+    props["grant_type"] = {"type": "string",
+                           "enum": ["client_credentials", "refresh_token", "otp"]}
+    props["channel"] = {"type": "string", "enum": list(otp.CHANNELS)}
     return {"requestBody": {"required": True, "content": {
         "application/x-www-form-urlencoded": {"schema": {
             "type": "object", "properties": props, "required": required}}}}}
@@ -79,7 +89,8 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 async def token(request: Request, app: Annotated[App, Depends(services)],
                 config: Annotated[Settings, Depends(settings)]) -> JSONResponse:
     """Issue a token pair: `grant_type=client_credentials` (the API key's id and the key as
-    client credentials, optional `scope`) or `grant_type=refresh_token`."""
+    client credentials, optional `scope`), `grant_type=refresh_token`, or `grant_type=otp`
+    (a borrower's `borrower_id` and the one-time `code` sent to them)."""
     from starlette.concurrency import run_in_threadpool
 
     form = await _form(request)
@@ -93,9 +104,15 @@ async def token(request: Request, app: Annotated[App, Depends(services)],
             raise OAuthError("invalid_request", "refresh_token is required")
         grant = await run_in_threadpool(refresh, app.store, config.home,
                                         form["refresh_token"], form.get("scope"))
+    elif grant_type == "otp":
+        borrower_id, code = form.get("borrower_id", ""), form.get("code", "")
+        if not borrower_id or not code:
+            raise OAuthError("invalid_request", "borrower_id and code are required")
+        who = await run_in_threadpool(otp.verify_code, app, borrower_id, code)
+        grant = await run_in_threadpool(otp_grant, app.store, who)
     else:
         raise OAuthError("unsupported_grant_type",
-                         "grant_type must be client_credentials or refresh_token")
+                         "grant_type must be client_credentials, refresh_token or otp")
     return JSONResponse(grant.to_dict(), headers=_NO_STORE)
 
 
@@ -110,3 +127,23 @@ async def revoke_token(request: Request,
         raise OAuthError("invalid_request", "token is required")
     await run_in_threadpool(revoke, app.store, form["token"])
     return JSONResponse({"revoked": True}, headers=_NO_STORE)
+
+
+@router.post("/otp", status_code=202, responses=RESPONSES,
+             openapi_extra=_form_schema(["borrower_id", "channel"]))
+async def send_code(request: Request,
+                    app: Annotated[App, Depends(services)]) -> JSONResponse:
+    """Send a borrower a one-time sign-in code through their own verified phone (`sms`) or
+    e-mail on file. Always 202, whether or not anything was sent (no borrower lookup)."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await _form(request)
+    borrower_id, channel = form.get("borrower_id", ""), form.get("channel", "")
+    if not borrower_id or len(borrower_id) > 64:
+        raise OAuthError("invalid_request", "borrower_id (at most 64 characters) is required")
+    if channel not in otp.CHANNELS:
+        raise OAuthError("invalid_request", "channel must be sms or email")
+    await run_in_threadpool(otp.request_code, app, borrower_id, channel)
+    return JSONResponse({"sent": "a code, if this borrower has that channel verified on "
+                                 "file", "expires_in": int(otp.LIFETIME.total_seconds())},
+                        status_code=202, headers=_NO_STORE)

@@ -34,6 +34,8 @@ REFRESH_PREFIX = "fcr_"
 DEFAULT_ACCESS_TTL = 900
 DEFAULT_REFRESH_TTL = 8 * 3600
 _t = api_tokens
+# Tokens a borrower got with a one-time code are not issued under an API key.
+OTP_CLIENT = "otp"
 
 
 class OAuthError(InputError):
@@ -129,6 +131,13 @@ def client_credentials(store: Store, home: Path, client_id: str, client_secret: 
     return _issue(store, who, client_id, scopes, uuid.uuid4().hex)
 
 
+def otp_grant(store: Store, who: Principal | None) -> Grant:
+    """A borrower's token pair after a one-time code checked out (`who`), else invalid_grant."""
+    if who is None:
+        raise OAuthError("invalid_grant", "wrong, used or expired code")
+    return _issue(store, who, OTP_CLIENT, (), uuid.uuid4().hex)
+
+
 def refresh(store: Store, home: Path, refresh_token: str, scope: str | None) -> Grant:
     """Rotate a refresh token into a new pair; a reused one revokes its family."""
     now = store.clock()
@@ -149,7 +158,7 @@ def refresh(store: Store, home: Path, refresh_token: str, scope: str | None) -> 
     if reused:
         raise OAuthError("invalid_grant", "this refresh token was already used; every token "
                          "of its grant is now revoked")
-    if not key_is_live(home, row.client_key_id):
+    if row.client_key_id != OTP_CLIENT and not key_is_live(home, row.client_key_id):
         raise OAuthError("invalid_grant", "the API key behind this token was revoked")
     who = Principal(row.actor_id, row.role, row.borrower_id, tuple(row.scopes.split()))
     return _issue(store, who, row.client_key_id, _scopes(scope, who.scopes), row.family)
@@ -176,6 +185,6 @@ def token_principal(store: Store, home: Path, token: str,
                                             _t.c.kind == "access")).first()
     if row is None or row.revoked_at is not None or row.expires_at <= moment:
         raise Unauthenticated("unknown, expired or revoked access token")
-    if not key_is_live(home, row.client_key_id):
+    if row.client_key_id != OTP_CLIENT and not key_is_live(home, row.client_key_id):
         raise Unauthenticated("the API key behind this token was revoked")
     return Principal(row.actor_id, row.role, row.borrower_id, tuple(row.scopes.split()))

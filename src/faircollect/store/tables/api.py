@@ -7,7 +7,7 @@ and the request a digest of its method, path and body, so the table holds no per
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
 from faircollect.store.schema import UTCDateTime, metadata
 
@@ -43,4 +43,20 @@ api_tokens = Table(
     Column("revoked_at", UTCDateTime, nullable=True),
     Index("ix_api_tokens_family", "family"),
     Index("ix_api_tokens_expires_at", "expires_at"),
+)
+
+# Borrowers' one-time sign-in codes, sent to their own phone or e-mail on file; kept as
+# keyed digests, valid for minutes, used once, a few wrong tries each.
+api_otp_codes = Table(
+    "api_otp_codes",
+    metadata,
+    Column("code_id", String(40), primary_key=True),
+    Column("borrower_id", String(64), ForeignKey("borrowers.borrower_id"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("code_digest", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("used_at", UTCDateTime, nullable=True),
+    Index("ix_api_otp_codes_borrower", "borrower_id", "created_at"),
 )
