@@ -212,3 +212,34 @@ def shred_after_erasures(app: App, actor: str, say: Say = lambda _: None) -> Non
     done = shred_erased(app.store, app.keys, app.vault, actor=actor)
     say(f"shred step: {done.shredded} erased data key(s) no longer open from older copies "
         f"(new master {done.new_master}, {len(done.retired)} old master key(s) destroyed)")
+
+
+def _run_view(row: Any) -> dict[str, Any]:
+    return {"business_date": row.business_date.isoformat(), "status": row.status,
+            "playbooks": row.playbooks.split(",") if row.playbooks else [],
+            "counts": json.loads(row.counts or "{}"),
+            "started_at": row.started_at.isoformat(),
+            "finished_at": row.finished_at.isoformat() if row.finished_at else None}
+
+
+def cycle_run(app: App, day: date) -> dict[str, Any]:
+    """A date's run: running or done, with its counts; NotFound when it never started."""
+    from faircollect.errors import NotFound
+
+    with app.store.read() as conn:
+        row = conn.execute(select(cycle_runs).where(cycle_runs.c.business_date == day)).first()
+    if row is None:
+        raise NotFound(f"no cycle run for {day.isoformat()}", business_date=day.isoformat())
+    return _run_view(row)
+
+
+def cycle_run_list(app: App, *, limit: int, after: date | None = None,
+                   status: str | None = None) -> list[dict[str, Any]]:
+    """Runs by business date after `after`, optionally only `running` or `done` ones."""
+    query = select(cycle_runs).order_by(cycle_runs.c.business_date).limit(limit)
+    if after is not None:
+        query = query.where(cycle_runs.c.business_date > after)
+    if status is not None:
+        query = query.where(cycle_runs.c.status == status)
+    with app.store.read() as conn:
+        return [_run_view(r) for r in conn.execute(query)]

@@ -112,3 +112,25 @@ class StoreUnavailable(FairCollectError):
     exit_code = 1
     http_status = 503
     code = "store_unavailable"
+
+
+class PreconditionFailed(Conflict):
+    """An edit's `If-Match` names a version that is no longer current (HTTP 412)."""
+
+    http_status = 412
+    code = "precondition_failed"
+
+
+class PreconditionRequired(InputError):
+    """An edit that must name the version it changes came without `If-Match` (HTTP 428)."""
+
+    http_status = 428
+    code = "precondition_required"
+
+
+class RateLimited(FairCollectError):
+    """A caller sent more requests than its limit allows (HTTP 429, with Retry-After)."""
+
+    exit_code = 1
+    http_status = 429
+    code = "rate_limited"

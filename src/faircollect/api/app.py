@@ -10,7 +10,9 @@ from fastapi import FastAPI
 
 from faircollect import __version__
 from faircollect.api import docs, operations, problems
+from faircollect.api.access_log import AccessLog
 from faircollect.api.limits import BodyLimit, max_body
+from faircollect.api.ratelimit import RateLimit, per_minute
 from faircollect.config import Settings
 
 # Router modules, each exposing `router` (an APIRouter); add one line per resource.
@@ -18,6 +20,16 @@ ROUTER_MODULES = (
     "faircollect.api.policy",
     "faircollect.api.consent",
     "faircollect.api.payments",
+    "faircollect.api.borrowers",
+    "faircollect.api.cases",
+    "faircollect.api.subject",
+    "faircollect.api.templates",
+    "faircollect.api.playbooks",
+    "faircollect.api.cycle_runs",
+    "faircollect.api.outbox",
+    "faircollect.api.audit",
+    "faircollect.api.reports",
+    "faircollect.api.oauth",
     "faircollect.api.operations",
 )
 
@@ -31,11 +43,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = None
 
 
-def create_app(settings: Settings | None = None, *, body_limit: int | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, body_limit: int | None = None,
+               rate_limit: int | None = None) -> FastAPI:
     """A new application with every router mounted (nothing is opened at import time).
 
     `settings` default to the environment, read on the first request that needs the store.
-    `body_limit` defaults to FAIRCOLLECT_API_MAX_BODY (1 MiB).
+    `body_limit` defaults to FAIRCOLLECT_API_MAX_BODY (1 MiB), `rate_limit` (requests per
+    minute per credential, 0 for none) to FAIRCOLLECT_API_RATE_LIMIT (600).
     """
     app = FastAPI(
         title="FairCollect",
@@ -52,5 +66,7 @@ def create_app(settings: Settings | None = None, *, body_limit: int | None = Non
     docs.install(app)
     # Innermost: the body limit raises inside the route, where `problems` answers 413.
     app.add_middleware(BodyLimit, limit=body_limit or max_body())
-    operations.install(app)
+    app.add_middleware(RateLimit, limit=per_minute() if rate_limit is None else rate_limit)
+    operations.install(app)  # metrics count what the limits answered too
+    app.add_middleware(AccessLog)  # outermost: every request gets an id and one log line
     return app

@@ -175,3 +175,23 @@ def authenticate(home: Path, authorization: str | None, now: datetime | None = N
         raise Unauthenticated("this API key has expired")
     return Principal(str(entry["actor_id"]), str(entry["role"]), entry.get("borrower_id"),
                      tuple(entry.get("scopes") or ()))
+
+
+def client_principal(home: Path, key_id: str, secret: str,
+                     now: datetime | None = None) -> Principal:
+    """The principal of an API key presented as OAuth2 client credentials (its id and the
+    key itself); Unauthenticated unless both match a live key."""
+    entry = _load(home).get(_digest(secret))
+    if entry is None or not secrets.compare_digest(_key_id(_digest(secret), entry), key_id):
+        raise Unauthenticated("unknown client or wrong secret")
+    return authenticate(home, f"Bearer {secret}", now)
+
+
+def key_is_live(home: Path, key_id: str, now: datetime | None = None) -> bool:
+    """Whether the API key with this id exists and has not expired."""
+    moment = now or datetime.now(UTC)
+    for digest, entry in _load(home).items():
+        if _key_id(digest, entry) == key_id:
+            expires = entry.get("expires_at")
+            return not (expires and datetime.fromisoformat(expires) <= moment)
+    return False

@@ -9,19 +9,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from faircollect.api.auth import Principal
+from faircollect.api.conventions import ConventionRoute
 from faircollect.api.deps import principal, services
-from faircollect.api.problems import RESPONSES_404, RESPONSES_404_409
+from faircollect.api.etags import check_if_match, etag_of
+from faircollect.api.pages import PageRequest, page_request, paginate
+from faircollect.api.problems import RESPONSES_404, RESPONSES_404_409, RESPONSES_EDIT
 from faircollect.bootstrap import App
 from faircollect.consent.ledger import ConsentLedger, Issued
 from faircollect.errors import AccessDenied
 from faircollect.instants import to_utc
 from faircollect.portfolio.borrowers import require_borrower
 
-router = APIRouter(prefix="/v1", tags=["consent"])
+router = APIRouter(prefix="/v1", tags=["consent"], route_class=ConventionRoute)
 STAFF_WITHDRAW = ("compliance", "admin")
 
 
@@ -88,18 +91,56 @@ def grant(
     return _issued(issued)
 
 
-@router.post("/consents/{consent_id}/withdraw", responses=RESPONSES_404_409)
+def _plain(span: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in span.items()}
+
+
+def _consent_view(ledger: ConsentLedger, consent_id: str) -> dict[str, Any]:
+    owner, spans = ledger.consent(consent_id)
+    return {"consent_id": consent_id, "borrower_id": owner,
+            "spans": [_plain(s) for s in spans]}
+
+
+def _may_read(who: Principal, owner: str) -> bool:
+    return who.role != "collector" and who.may_act_for(owner)
+
+
+@router.get("/consents/{consent_id}", responses=RESPONSES_404)
+def show(
+    consent_id: Annotated[str, Path(max_length=64)],
+    response: Response,
+    app: Annotated[App, Depends(services)],
+    who: Annotated[Principal, Depends(principal)],
+) -> dict[str, Any]:
+    """One consent's validity spans; its ETag is what a withdrawal's If-Match may name."""
+    ledger = ConsentLedger(app.store, app.keys)
+    if not _may_read(who, ledger.owner(consent_id)):
+        raise AccessDenied("this role may not read this consent")
+    view = _consent_view(ledger, consent_id)
+    response.headers["ETag"] = etag_of(view)
+    return view
+
+
+@router.post("/consents/{consent_id}/withdraw", responses=RESPONSES_EDIT)
 def withdraw(
-    consent_id: str,
+    consent_id: Annotated[str, Path(max_length=64)],
+    request: Request,
     app: Annotated[App, Depends(services)],
     who: Annotated[Principal, Depends(principal)],
     body: WithdrawBody | None = None,
 ) -> dict[str, Any]:
-    """Withdraw a consent (the borrower's own, or on their request by compliance/admin)."""
-    owner = ConsentLedger(app.store, app.keys).owner(consent_id)
+    """Withdraw a consent (the borrower's own, or on their request by compliance/admin).
+
+    If-Match is optional here (withdrawing must stay as easy as consenting); when sent, it
+    must be the consent's current ETag (412 otherwise).
+    """
+    ledger = ConsentLedger(app.store, app.keys)
+    owner = ledger.owner(consent_id)
     if not (who.role in STAFF_WITHDRAW or (who.role == "borrower" and who.borrower_id == owner)):
         raise AccessDenied("only the borrower, compliance or admin can withdraw this consent")
-    issued = ConsentLedger(app.store, app.keys).withdraw(
+    if request.headers.get("if-match") is not None:
+        check_if_match(request, etag_of(_consent_view(ledger, consent_id)), required=False)
+    issued = ledger.withdraw(
         actor=who.actor_id, consent_id=consent_id, channel="api", at=body.at if body else None
     )
     return _issued(issued)
@@ -107,20 +148,26 @@ def withdraw(
 
 @router.get("/borrowers/{borrower_id}/consents", responses=RESPONSES_404)
 def consents(
-    borrower_id: str,
+    borrower_id: Annotated[str, Path(max_length=64)],
     app: Annotated[App, Depends(services)],
     who: Annotated[Principal, Depends(principal)],
+    page: Annotated[PageRequest, Depends(page_request)],
+    purpose: Annotated[str | None, Query(max_length=64, description="Only this purpose.")]
+    = None,
+    withdrawn: Annotated[bool | None, Query(description="Only withdrawn (true) or not "
+                                                        "withdrawn (false) spans.")] = None,
 ) -> dict[str, Any]:
     """The borrower's consents as validity spans (the decision request's shape), each with
-    its `consent_id`, the id to withdraw it by (imported consents included)."""
-    if not who.may_act_for(borrower_id) or who.role == "collector":
+    its `consent_id`, the id to withdraw it by (imported consents included); paginated."""
+    if not _may_read(who, borrower_id):
         raise AccessDenied("this role may not list the borrower's consents")
     require_borrower(app.store, borrower_id)
-    spans = ConsentLedger(app.store, app.keys).listed_consents(borrower_id)
-    return {
-        "borrower_id": borrower_id,
-        "consents": [
-            {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in span.items()}
-            for span in spans
-        ],
-    }
+    spans = [
+        s for s in ConsentLedger(app.store, app.keys).listed_consents(borrower_id)
+        if (purpose is None or s["purpose"] == purpose)
+        and (withdrawn is None or (s["withdrawn_at"] is not None) == withdrawn)
+    ]
+    chunk, cursor = paginate(spans, page, lambda s: (s["purpose"], s["contact_id"] or "",
+                                                     str(s["granted_at"]), s["consent_id"]))
+    return {"borrower_id": borrower_id, "consents": [_plain(s) for s in chunk],
+            "next_cursor": cursor}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Header, Request
 
 from faircollect.api.auth import Principal, authenticate
 from faircollect.bootstrap import App, build_app
@@ -27,9 +27,22 @@ def services(request: Request) -> App:
     return state.services  # type: ignore[no-any-return]
 
 
+def caller(request: Request, authorization: str | None) -> Principal:
+    """Who sends `authorization`: an API key (checked before any store is opened) or a
+    staff access token (`fct_...`, looked up in the store)."""
+    from faircollect.api.tokens import ACCESS_PREFIX, token_principal
+
+    config = settings(request)
+    token = (authorization or "").removeprefix("Bearer ").strip()
+    if authorization and authorization.startswith("Bearer ") and token.startswith(
+            ACCESS_PREFIX):
+        return token_principal(services(request).store, config.home, token)
+    return authenticate(config.home, authorization)
+
+
 def principal(
-    config: Annotated[Settings, Depends(settings)],
+    request: Request,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Principal:
-    """The authenticated caller (keys are checked before any store is opened)."""
-    return authenticate(config.home, authorization)
+    """The authenticated caller: an API key or a staff access token."""
+    return caller(request, authorization)

@@ -15,12 +15,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from faircollect.api.auth import Principal
+from faircollect.api.conventions import ConventionRoute
 from faircollect.api.deps import principal, services
 from faircollect.api.problems import RESPONSES_404_409
 from faircollect.bootstrap import App
 from faircollect.portfolio.payments import MAX_BATCH, PaymentInput, Posted, post_payments
 
-router = APIRouter(prefix="/v1", tags=["payments"])
+router = APIRouter(prefix="/v1", tags=["payments"], route_class=ConventionRoute)
 # The lender's loan system posts with a supervisor or admin key that has the payments scope.
 PAYMENT_ROLES = ("supervisor", "admin")
 

@@ -42,9 +42,11 @@ class Problem(BaseModel):
     instance: str
     code: str = Field(description="FairCollect's machine-readable error code.")
     errors: list[FieldProblem] | None = None
+    request_id: str | None = Field(
+        default=None, description="The request's id, as in its X-Request-ID and the log.")
 
 
-def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def responses_for(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         s: {
             "model": Problem,
@@ -55,12 +57,17 @@ def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+_responses = responses_for
+
+
 # The error statuses every authenticated route may answer, for `responses=` on each route.
 COMMON = (400, 401, 403, 413, 422)
 RESPONSES = _responses(*COMMON)
 RESPONSES_404 = _responses(*COMMON, 404)
 RESPONSES_404_409 = _responses(*COMMON, 404, 409)
 RESPONSES_503 = _responses(503)
+# Edits that check If-Match: 412 when it names an old version, 428 when it is required.
+RESPONSES_EDIT = _responses(*COMMON, 404, 409, 412, 428)
 
 
 def problem(
@@ -86,6 +93,9 @@ def problem(
         body.setdefault(key, value)
     if errors is not None:
         body["errors"] = errors
+    request_id = request.scope.get("faircollect.request_id")
+    if request_id:
+        body.setdefault("request_id", request_id)
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="faircollect"'}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
@@ -98,8 +108,12 @@ async def _on_faircollect(request: Request, exc: Exception) -> JSONResponse:
     errors = None
     if exc.http_status == 422 and "field" in fields:
         errors = [{"field": str(fields["field"]), "message": exc.message}]
+    headers = None
+    retry_after = exc.fields.get("retry_after")
+    if exc.http_status == 429 and isinstance(retry_after, int):
+        headers = {"Retry-After": str(retry_after)}
     return problem(request, exc.http_status, exc.message, code=exc.code, extra=fields,
-                   errors=errors)
+                   errors=errors, headers=headers)
 
 
 _UNION_TAG = re.compile(r"^[A-Z]\w*$|\[")

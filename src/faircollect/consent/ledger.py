@@ -320,6 +320,11 @@ class ConsentLedger:
             load_borrower(conn, borrower_id)
             return record.listed_entries(load_records(conn, borrower_id=borrower_id))
 
+    def consent(self, consent_id: str) -> tuple[str, list[dict[str, Any]]]:
+        """One consent's owner and its spans (as in `listed_consents`); NotFound when none."""
+        owner = self.owner(consent_id)
+        return owner, [s for s in self.listed_consents(owner) if s["consent_id"] == consent_id]
+
     def owner(self, consent_id: str) -> str:
         """The borrower a consent belongs to; NotFound when there is no such consent."""
         with self.store.read() as conn:

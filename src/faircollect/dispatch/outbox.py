@@ -307,3 +307,54 @@ def counts(conn: Connection) -> dict[str, int]:
     """How many messages are in each state."""
     rows = conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
     return {str(state): int(n) for state, n in rows}
+
+
+# -- what operators see and do (never the body: it is sealed and may name the borrower) ----
+
+_VIEW = ("message_id", "borrower_id", "audience", "contact_id", "channel", "template_id",
+         "purpose", "notice_kind", "state", "attempts", "planned_at", "expires_at", "sent_at",
+         "created_at", "updated_at")
+
+
+def _view(row: Any) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in zip(_VIEW, (getattr(row, k) for k in _VIEW), strict=True)}
+
+
+def message_view(conn: Connection, message_id: str) -> dict[str, Any]:
+    """One message's metadata (no body, no address); NotFound when there is none."""
+    row = conn.execute(select(*(outbox.c[k] for k in _VIEW))
+                       .where(outbox.c.message_id == message_id)).first()
+    if row is None:
+        raise NotFound("unknown message", message_id=message_id)
+    return _view(row)
+
+
+def list_messages(conn: Connection, *, limit: int, after: str | None = None,
+                  state: str | None = None, borrower_id: str | None = None,
+                  channel: str | None = None) -> list[dict[str, Any]]:
+    """Messages' metadata in id order after `after`, optionally filtered."""
+    query = select(*(outbox.c[k] for k in _VIEW)).order_by(outbox.c.message_id).limit(limit)
+    if after is not None:
+        query = query.where(outbox.c.message_id > after)
+    for column, value in (("state", state), ("borrower_id", borrower_id),
+                          ("channel", channel)):
+        if value is not None:
+            query = query.where(outbox.c[column] == value)
+    return [_view(r) for r in conn.execute(query)]
+
+
+def cancel_message(uow: UnitOfWork, message_id: str, *, now: datetime,
+                   reason: str) -> dict[str, Any]:
+    """Cancel a message that is still pending (never one being sent or sent): Conflict
+    otherwise. Audited as `dispatch.cancelled` with the operator's reason."""
+    current = message_view(uow.conn, message_id)
+    result = uow.conn.execute(
+        update(outbox).where(outbox.c.message_id == message_id, outbox.c.state == "pending")
+        .values(state="cancelled", last_error=f"cancelled: {reason}", updated_at=now))
+    if not result.rowcount:
+        raise Conflict(f"only a pending message can be cancelled; this one is "
+                       f"{current['state']}", message_id=message_id, state=current["state"])
+    uow.audit("dispatch.cancelled", f"message:{message_id}", {"reason": reason,
+                                                              "by": "operator"})
+    return message_view(uow.conn, message_id)

@@ -193,3 +193,25 @@ def write_report(report: ComplianceReport, path: Path) -> Path:
 
     ensure_private_dir(path.parent)
     return write_private(path, html.encode("utf-8"))
+
+
+def cycle_range(conn: Connection) -> tuple[date | None, date | None]:
+    """The first and last business dates any cycle planned (None, None before any)."""
+    d = planned_attempts.c.business_date
+    low, high = conn.execute(select(func.min(d), func.max(d))).one()
+    return low, high
+
+
+def report_dict(report: ComplianceReport) -> dict[str, Any]:
+    """The report as JSON-ready data (what the HTML page shows, as numbers)."""
+    from dataclasses import asdict
+
+    out = asdict(report)
+    out["start"], out["end"] = report.start.isoformat(), report.end.isoformat()
+    out["denials_by_category"] = [{"category": c, "count": n}
+                                  for c, n in report.denials_by_category]
+    out["denials_by_rule"] = [{"rule": r, "count": n} for r, n in report.denials_by_rule]
+    out["complaints"] = [{"complainant": a, "category": b, "count": n}
+                         for a, b, n in report.complaints]
+    out["holds"] = [{"flag": f, "count": n} for f, n in report.holds]
+    return out

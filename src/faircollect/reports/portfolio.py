@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -93,3 +94,27 @@ def write_html(
 
     ensure_private_dir(path.parent)
     return write_private(path, html.encode("utf-8"))
+
+
+def portfolio_summary(conn: Any, as_of: date, previous: date | None = None) -> PortfolioSummary:
+    """The summary as of `as_of`, with roll rates from `previous` (default a month before)."""
+    from faircollect.ledger.schedule import add_months
+    from faircollect.portfolio.snapshot import portfolio_snapshot
+
+    if previous is None:
+        previous = add_months(as_of, -1) if as_of.day <= 28 else as_of - timedelta(days=30)
+    return summarise(portfolio_snapshot(conn, as_of), portfolio_snapshot(conn, previous),
+                     as_of, previous)
+
+
+def summary_dict(summary: PortfolioSummary) -> dict[str, Any]:
+    """The summary as JSON-ready data (amounts as decimal strings)."""
+    return {
+        "as_of": summary.as_of.isoformat(), "previous": summary.previous.isoformat(),
+        "loans": summary.loans, "currencies": summary.currencies,
+        "buckets": [{"bucket": b.bucket, "accounts": b.accounts, "share": b.share,
+                     "balances": {c: str(v) for c, v in b.balances.items()}}
+                    for b in summary.buckets],
+        "bucket_names": summary.bucket_names,
+        "roll_accounts": summary.roll_accounts, "roll_balances": summary.roll_balances,
+    }

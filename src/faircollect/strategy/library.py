@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from faircollect.errors import ConfigError
 from faircollect.policy.pack import Pack, resolve_pack
@@ -118,3 +119,26 @@ def load_playbooks(templates: TemplateSource, directory: Path | None = None) -> 
     if not books:
         raise ConfigError(f"playbooks: no *.yaml files in {directory.name}", file=str(directory))
     return build_set(books, templates)
+
+
+def describe(book: Playbook) -> dict[str, Any]:
+    """A playbook as JSON-ready data: id, jurisdiction, segment, stages and their steps."""
+    return {
+        "id": book.id, "jurisdiction": book.jurisdiction, "segment": book.segment,
+        "title": book.title, "notice_days": book.notice_days, "stop_when": list(book.stop_when),
+        "experiment": None if book.experiment is None else {
+            "name": book.experiment.name, "champion": book.experiment.champion,
+            "share": book.experiment.share},
+        "stages": [{"name": s.name, "dpd_from": s.dpd_from, "dpd_to": s.dpd_to,
+                    "steps": [{"id": st.id, "channel": st.channel, "audience": st.audience,
+                               "template": st.template} for st in s.steps]}
+                   for s in book.stages],
+    }
+
+
+def check_playbook(text: str, templates: TemplateSource, *, where: str = "playbook") -> Playbook:
+    """Parse one playbook and validate it against its jurisdiction's pack and `templates`
+    (and the notices that pack requires); ConfigError naming the first problem."""
+    book = parse_playbook(text, where)
+    build_set([book], templates)
+    return book

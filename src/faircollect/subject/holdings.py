@@ -15,7 +15,7 @@ from faircollect.store.tables import foundation
 
 # Tables that are not records about the borrower: key custody, the audit log, assignments.
 NOT_HOLDINGS = {"data_keys", "case_assignments", "audit_entries", "audit_nodes", "audit_head",
-                "audit_checkpoints", "consent_notices"}
+                "audit_checkpoints", "consent_notices", "api_otp_codes"}
 # Columns that are not activity: planned or future instants, and the erasure markers.
 NOT_ACTIVITY = {"erased_at", "destroyed_at", "claimed_until", "expires_at", "sla_due_at",
                 "planned_at", "ends_on"}

@@ -1,6 +1,7 @@
 """Every part's tables, imported so that `metadata` knows them all."""
 
 from faircollect.store.tables import (
+    api,  # noqa: F401
     audit,  # noqa: F401
     cases,  # noqa: F401
     consent,  # noqa: F401
@@ -9,4 +10,5 @@ from faircollect.store.tables import (
     dispatch,  # noqa: F401
     foundation,  # noqa: F401
     policy,  # noqa: F401
+    subject,  # noqa: F401
 )

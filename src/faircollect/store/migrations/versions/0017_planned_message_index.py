@@ -4,14 +4,14 @@ The worker's send-time check reads, for every claimed message, the request it wa
 under (`planned_attempts.message_id` -> `policy_decisions`). Without this index each batch
 scanned the whole planned-attempts table, which grows by every day's plan.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0017
+Revises: 0016
 """
 
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
