@@ -96,3 +96,41 @@ def test_few_codes_and_few_tries(client, app) -> None:  # type: ignore[no-untype
         assert _login(client, "b-2", "999999" if code != "999999" else "888888"
                       ).status_code == 400
     assert _login(client, "b-2", code).status_code == 400  # five wrong tries end it
+
+
+def test_the_code_is_in_the_borrower_s_language_or_not_sent(client, app) -> None:  # type: ignore[no-untyped-def]
+    with app.store.transaction("test") as uow:
+        uow.conn.execute(update(borrowers).where(borrowers.c.borrower_id == "b-2")
+                         .values(locale="id-ID"))
+    assert _ask(client, "b-2").status_code == 202
+    assert _sent(app)[-1]["body"].startswith("Kode masuk FairCollect Anda adalah ")
+    with app.store.transaction("test") as uow:  # a language with no text: nothing at all
+        uow.conn.execute(update(borrowers).where(borrowers.c.borrower_id == "b-2")
+                         .values(locale="sw-KE"))
+    assert _ask(client, "b-2").status_code == 202
+    assert len(_sent(app)) == 1
+
+
+def test_a_code_that_could_not_be_sent_does_not_sign_in(app) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+    import socket
+
+    from sqlalchemy import func, select
+
+    from faircollect.store.tables.api import api_otp_codes
+    from faircollect.store.tables.audit import audit_entries
+
+    seed(app)
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = dataclasses.replace(app.settings, channel=f"smtp://127.0.0.1:{port}")
+    with TestClient(create_app(settings, rate_limit=0)) as c:
+        r = c.post("/v1/oauth/otp", data={"borrower_id": "b-1", "channel": "email"})
+        assert r.status_code == 202  # as for anyone: nothing tells this borrower exists
+        for guess in ("000000", "123456"):
+            assert _login(c, "b-1", guess).status_code == 400
+    with app.store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(api_otp_codes)).scalar_one() == 0
+        actions = list(conn.execute(select(audit_entries.c.action)).scalars())
+    assert "auth.otp_failed" in actions

@@ -7,12 +7,18 @@ nothing about whether the borrower exists or has that channel, so the route cann
 to find out who is a borrower. A code lasts 5 minutes, is used once and allows 5 tries; a
 borrower gets at most 3 codes in 15 minutes. Codes are kept as HMAC digests under a key
 derived from the keyring; the address read is audited (purpose `authentication`).
+
+The code is stored and committed first, then sent outside any transaction, so a slow mail
+or SMS gateway never holds the database's write lock; a send that fails deletes the code
+again (audited `auth.otp_failed`). The text is in the borrower's locale; a locale with no
+text gets no code, never one in another language.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import uuid
 from datetime import timedelta
@@ -20,11 +26,12 @@ from typing import Final
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from faircollect.api.auth import Principal
 from faircollect.bootstrap import App
 from faircollect.dispatch.channels import open_channel
+from faircollect.dispatch.channels.base import SendError
 from faircollect.dispatch.message import Delivery
 from faircollect.store.tables.api import api_otp_codes
 from faircollect.store.tables.foundation import borrowers
@@ -39,8 +46,11 @@ _TEXT: Final = {
     "zh-CN": "您的 FairCollect 登录验证码为 {code}，5 分钟内有效。请勿告诉任何人，我们不会向您索要。",
     "en": "Your FairCollect sign-in code is {code}. It expires in 5 minutes. Never share it: "
           "we will never ask you for it.",
+    "id-ID": "Kode masuk FairCollect Anda adalah {code}. Berlaku 5 menit. Jangan berikan kepada "
+             "siapa pun: kami tidak akan pernah memintanya.",
 }
 _t = api_otp_codes
+log = logging.getLogger("faircollect.api.otp")
 
 
 def _key(app: App) -> bytes:
@@ -71,6 +81,9 @@ def request_code(app: App, borrower_id: str, channel: str) -> None:
             _t.c.borrower_id == borrower_id, _t.c.created_at > now - WINDOW)).scalar_one()
         if recent >= MAX_CODES:
             return
+        template = _TEXT.get(str(row.locale))
+        if template is None:
+            return
         address = app.vault.open(app.vault.cipher(uow.conn, borrower_id), row[0], "borrowers",
                                  field, borrower_id)
         uow.conn.execute(insert(_t).values(
@@ -80,17 +93,24 @@ def request_code(app: App, borrower_id: str, channel: str) -> None:
         uow.audit("personal_data.read", f"borrowers:{borrower_id}",
                   {"field": field, "purpose": "authentication", "code_id": code_id})
         uow.audit("auth.otp_sent", borrower_id, {"code_id": code_id, "channel": channel})
-        text = _TEXT.get(str(row.locale), _TEXT["en"]).format(code=code)
         delivery = Delivery(message_id=code_id, idempotency_key=f"otp:{code_id}",
                             borrower_id=borrower_id, audience="borrower", contact_id=None,
                             channel=channel, template_id="otp", purpose="authentication",
-                            body=text, address=address)
-        sender = open_channel(app.settings.channel, home=app.settings.home,
-                              clock=app.store.clock)
-        try:
-            sender.send(delivery)  # a failed send rolls the code back with the transaction
-        finally:
-            sender.close()
+                            body=template.format(code=code), address=address)
+    sender = open_channel(app.settings.channel, home=app.settings.home, clock=app.store.clock)
+    try:
+        sender.send(delivery)
+    except BaseException as exc:
+        with app.store.transaction("api:otp") as uow:  # an unsent code must not work
+            uow.conn.execute(delete(_t).where(_t.c.code_id == code_id))
+            uow.audit("auth.otp_failed", borrower_id, {"code_id": code_id, "channel": channel})
+        if not isinstance(exc, SendError):
+            raise
+        # The route answers as for anyone else: a failure would tell that this borrower
+        # exists and has the channel on file.
+        log.warning("one-time code %s not sent: %s", code_id, type(exc).__name__)
+    finally:
+        sender.close()
 
 
 def verify_code(app: App, borrower_id: str, code: str) -> Principal | None:

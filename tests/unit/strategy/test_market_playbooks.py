@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from faircollect.errors import ConfigError, InputError
+from faircollect.errors import ConfigError
 from faircollect.policy import resolve_pack
 from faircollect.strategy.library import build_set, load_playbooks
 from faircollect.strategy.messages import MessageTemplate, TemplateLibrary, library_templates
