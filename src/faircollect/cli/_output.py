@@ -138,7 +138,13 @@ def progress(description: str, *, quiet: bool, unit: str = "") -> Iterator[Bar]:
     if quiet or not console.is_terminal:
         yield Bar()
         return
-    bar = Progress(
+    with new_bar(console) as bar:
+        yield Bar(bar, bar.add_task(description, total=None, unit=unit))
+
+
+def new_bar(console: Console) -> Progress:
+    """The bar every long command draws: what, how far, done/total unit, ETA."""
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         _Count(),
@@ -152,5 +158,3 @@ def progress(description: str, *, quiet: bool, unit: str = "") -> Iterator[Bar]:
         redirect_stdout=sys.stdout.isatty(),
         redirect_stderr=True,
     )
-    with bar:
-        yield Bar(bar, bar.add_task(description, total=None, unit=unit))
