@@ -61,9 +61,9 @@ def lint_command(
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {file}: {type(exc).__name__}", file=file) from None
     requests = parse_lines(lines, source=source)
-    out = sys.stdout
     non_compliant = 0
     with progress("linting", quiet=quiet, unit="templates") as bar:
+        out = sys.stdout  # inside: on a terminal the bar puts these lines above itself
         for done, result in enumerate(results(requests), 1):
             out.write(orjson.dumps(result).decode("utf-8"))
             out.write("\n")
