@@ -189,6 +189,8 @@ def run_range(app: App, start: date, end: date, *, books: PlaybookSet | None = N
     cache = InputCache()  # the ledger, consents and history, updated day by day
     day = start
     days = (end - start).days + 1
+    if on_progress is not None:
+        on_progress(0, days)
     while day <= end:
         result = run_cycle(app, day, books=books, options=options, actor=actor, cache=cache)
         if simulate:

@@ -32,7 +32,7 @@ class Calls(list[tuple[int, int]]):
 def test_generate_reports_every_thousand_borrowers_and_the_end(tmp_path: Path) -> None:
     calls = Calls()
     generate_portfolio(tmp_path, borrowers=2500, as_of=date(2026, 10, 31), on_progress=calls)
-    assert calls == [(1000, 2500), (2000, 2500), (2500, 2500)]
+    assert calls == [(0, 2500), (1000, 2500), (2000, 2500), (2500, 2500)]
 
 
 def test_retention_counts_each_erasure(app: Any) -> None:
@@ -40,7 +40,7 @@ def test_retention_counts_each_erasure(app: Any) -> None:
     calls = Calls()
     done = run_retention(app.store, app.vault, actor="retention", as_of=date(2029, 2, 1),
                          on_progress=calls)
-    assert len(done) == 2 and calls == [(1, 2), (2, 2)]
+    assert len(done) == 2 and calls == [(0, 2), (1, 2), (2, 2)]
 
 
 def test_rotation_and_shred_count_rewrapped_data_keys(app: Any) -> None:

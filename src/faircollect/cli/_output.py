@@ -71,6 +71,15 @@ class Bar:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=text)
 
+    def print(self, console: Console, text: str) -> None:
+        """Print a line of narration on `console`; while a bar is drawn on the same terminal,
+        through the bar's console, so the line goes above the bar instead of through it
+        (Rich consoles write past the bar's redirection of the standard streams)."""
+        if self._progress is not None and console.is_terminal:
+            self._progress.console.print(text, highlight=False)
+        else:
+            console.print(text, highlight=False)
+
 
 def _default(value: Any) -> Any:
     if isinstance(value, Path | Decimal):

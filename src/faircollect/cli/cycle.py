@@ -50,7 +50,7 @@ def cycle_command(
     console = Console(stderr=as_json, quiet=as_json and quiet)
     with progress("cycle", quiet=quiet, unit="days") as bar:
         runs = run_range(fc.app, first, last, books=books, actor=fc.actor, simulate=simulate,
-                         seed=seed, say=lambda text: console.print(text, highlight=False),
+                         seed=seed, say=lambda text: bar.print(console, text),
                          on_progress=bar)
     if as_json:
         emit_lines({**asdict(r.cycle),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func, select
 
@@ -99,7 +100,7 @@ def demo_command(
             seed=seed,
             as_of=day,
             actor=fc.actor,
-            say=lambda text: console.print(f"[dim]{text}[/]"),
+            say=lambda text: bar.print(console, f"[dim]{escape(text)}[/]"),
             simulate_days=days,
             on_progress=bar,
         )

@@ -46,6 +46,7 @@ def import_command(
         # Every row is read once and written once: the bar counts half a row for each pass.
         rows = sum(count_rows(path) for path in files.values()) if bar.drawn else 0
         passes = 0
+        bar(0, rows)
 
         def tick(stage: str, n: int) -> None:
             nonlocal passes

@@ -64,6 +64,7 @@ def lint_command(
     non_compliant = 0
     with progress("linting", quiet=quiet, unit="templates") as bar:
         out = sys.stdout  # inside: on a terminal the bar puts these lines above itself
+        bar(0, len(requests))
         for done, result in enumerate(results(requests), 1):
             out.write(orjson.dumps(result).decode("utf-8"))
             out.write("\n")

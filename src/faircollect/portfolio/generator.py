@@ -191,6 +191,8 @@ def generate_portfolio(
         )
         w["payments"].writerow(["payment_id", "loan_id", "paid_on", "amount"])
         n = {"contacts": 0, "consents": 0, "loans": 0, "payments": 0}
+        if on_progress is not None:
+            on_progress(0, borrowers)
         for i in range(borrowers):
             juris = rng.choices(["CN", "US", "UK"], weights=[5, 3, 2])[0]
             zone = rng.choice(ZONES[juris])

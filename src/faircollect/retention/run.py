@@ -107,6 +107,8 @@ def run_retention(
         todo = due(conn, as_of)
     if dry_run:
         return todo
+    if on_progress is not None:
+        on_progress(0, len(todo))
     for done, d in enumerate(todo, 1):
         with store.transaction(actor) as uow:
             erase_in(uow, vault, d.borrower_id, reason="retention", now=store.clock())
