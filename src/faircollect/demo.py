@@ -114,7 +114,7 @@ def run_demo(
         step()
         say(f"simulating {simulate_days} days of the daily cycle ({first} to {as_of}) …")
         run_range(app, first, as_of, simulate=True, seed=seed, actor=actor,
-                  on_progress=lambda day, _days: step(1 if day else 0))
+                  on_progress=lambda day, _days: step() if day else None)
         with app.store.read() as conn:
             report = build_report(conn, first, as_of)
         compliance = write_report(report, app.settings.home / "compliance.html")
