@@ -1,6 +1,7 @@
 """Key rotation while the system runs: `serve` and two `dispatch` workers keep going through
 three `keys rotate`, no request fails, no process restarts, and afterwards every record
-decrypts under the one master key left (issue: key custody under concurrency)."""
+decrypts under the one master key left (issue: key custody under concurrency). The same
+with the master keys in a PKCS#11 token (SoftHSM2) instead of the local keyring."""
 
 from __future__ import annotations
 
@@ -15,15 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from faircollect.api.auth import issue_key
 from faircollect.bootstrap import build_app
-from faircollect.config import Secret, Settings
+from faircollect.config import load_settings
 from faircollect.dispatch.message import OutboundMessage
 from faircollect.dispatch.outbox import counts, enqueue_many
 from faircollect.store.tables.foundation import borrowers, data_keys
-from faircollect.vault.keys import LocalKeyring
 
 BORROWERS = 120
 NOTICE = "We will e-mail you about your account only. You can withdraw at any time."
@@ -60,15 +61,23 @@ def _enqueue(app: Any, ids: list[str], wave: int) -> int:
     return len(msgs)
 
 
-def test_serve_and_two_workers_run_through_three_rotations(db_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("provider", ["local", "pkcs11"])
+def test_serve_and_two_workers_run_through_three_rotations(
+        db_url: str, tmp_path: Path, provider: str, request: pytest.FixtureRequest) -> None:
     home = tmp_path / "home"
     env = dict(os.environ, FAIRCOLLECT_HOME=str(home), FAIRCOLLECT_DATABASE_URL=db_url)
     env.pop("FAIRCOLLECT_CHANNEL", None)  # the file channel under the home
+    for name in [k for k in env if k.startswith("FAIRCOLLECT_PKCS11_")]:
+        env.pop(name)
+    env["FAIRCOLLECT_KEY_PROVIDER"] = provider
+    if provider == "pkcs11":
+        env.update(request.getfixturevalue("token"))  # a fresh SoftHSM2 token
+    prefix = "hsm-" if provider == "pkcs11" else "mk-"
     assert _cli(env, "generate", str(tmp_path / "book"), "--borrowers", str(BORROWERS)
                 ).returncode == 0
     imported = _cli(env, "import", str(tmp_path / "book"))
     assert imported.returncode == 0, imported.stderr
-    app = build_app(Settings(home=home, database_url=Secret(db_url)))
+    app = build_app(load_settings(env))
     with app.store.read() as conn:
         ids = list(conn.execute(select(borrowers.c.borrower_id).where(
             borrowers.c.phone_ct.is_not(None)).order_by(borrowers.c.borrower_id)).scalars())
@@ -119,7 +128,7 @@ def test_serve_and_two_workers_run_through_three_rotations(db_url: str, tmp_path
         for wave in range(1, 4):
             rotated = _cli(env, "keys", "rotate")
             assert rotated.returncode == 0, rotated.stderr
-            assert "retired: mk-" in rotated.stdout, rotated.stdout
+            assert f"retired: {prefix}" in rotated.stdout, rotated.stdout
             sent_expected += _enqueue(app, ids, wave)
         deadline = time.monotonic() + 180
         while True:
@@ -144,13 +153,15 @@ def test_serve_and_two_workers_run_through_three_rotations(db_url: str, tmp_path
             proc.wait(30)
     assert requests > 0 and failures == []
     assert state == {"sent": sent_expected}
-    # Every record decrypts under the one master key left, read by a fresh process's keyring.
-    ring = LocalKeyring.open(home)
-    assert len(ring.master_ids()) == 1
-    fresh = build_app(Settings(home=home, database_url=Secret(db_url)))
+    # Every record decrypts under the one master key left, read by a fresh keyring or token
+    # session.
+    fresh = build_app(load_settings(env))
+    keys = fresh.vault.keys
+    keys.refresh()
+    assert len(keys.master_ids()) == 1 and keys.current_master_id().startswith(prefix)
     with fresh.store.read() as conn:
         masters = set(conn.execute(select(data_keys.c.master_key_id)).scalars())
-        assert masters == {ring.current_master_id()}
+        assert masters == {keys.current_master_id()}
         rows = conn.execute(select(borrowers.c.borrower_id, borrowers.c.phone_ct).where(
             borrowers.c.phone_ct.is_not(None))).all()
         ciphers = fresh.vault.ciphers(conn, [r.borrower_id for r in rows])

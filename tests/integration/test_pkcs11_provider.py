@@ -7,8 +7,6 @@ missing SoftHSM2 or python-pkcs11 fails instead.
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +15,7 @@ from typing import Any
 
 import pytest
 from dispatch_seed import seed_borrower
+from softhsm import MODULE, PIN
 from sqlalchemy import select
 
 from faircollect.bootstrap import build_app
@@ -24,72 +23,6 @@ from faircollect.config import Secret, load_settings
 from faircollect.errors import ConfigError, IntegrityError, KeyUnavailable
 from faircollect.store.tables.foundation import borrowers, data_keys
 from faircollect.vault.keys import LocalKeyring
-
-MODULE = "/usr/lib/softhsm/libsofthsm2.so"
-PIN = "4821-user-pin"
-SO_PIN = "9173-so-pin"
-REQUIRED = os.environ.get("FAIRCOLLECT_REQUIRE_PKCS11") == "1"
-
-
-def _unavailable() -> str | None:
-    if not os.path.isfile(MODULE):
-        return f"SoftHSM2 is not installed ({MODULE} absent; apt-get install softhsm2)"
-    if shutil.which("softhsm2-util") is None:
-        return "softhsm2-util is not on PATH (apt-get install softhsm2)"
-    try:
-        import pkcs11  # noqa: F401
-    except ImportError:
-        return "python-pkcs11 is not installed (pip install -e '.[dev]')"
-    return None
-
-
-TOKENS = 16  # one fresh token per test; see `token_pool`
-
-
-def _init_token(conf: Path, label: str) -> None:
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label,
-                    "--so-pin", SO_PIN, "--pin", PIN], check=True, capture_output=True,
-                   env={**os.environ, "SOFTHSM2_CONF": str(conf)}, timeout=60)
-
-
-@pytest.fixture(scope="session")
-def token_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[str]]]:
-    """Fresh SoftHSM2 tokens in a tmp token directory, made before this process loads the module.
-
-    SoftHSM reads its configuration and lists its tokens when the module is initialised,
-    once per process: a token initialised later is not seen by this process. So the tokens
-    of the whole session are made up front, and each test takes an unused one.
-    """
-    problem = _unavailable()
-    if problem:
-        if REQUIRED:
-            pytest.fail(f"FAIRCOLLECT_REQUIRE_PKCS11=1 but {problem}")
-        pytest.skip(problem)
-    root = tmp_path_factory.mktemp("softhsm")
-    (root / "tokens").mkdir()
-    conf = root / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {root / 'tokens'}\nobjectstore.backend = file\n"
-                    "log.level = ERROR\n", encoding="utf-8")
-    labels = [f"fc-test-{i}-{secrets.token_hex(3)}" for i in range(TOKENS)]
-    for label in labels:
-        _init_token(conf, label)
-    previous = os.environ.get("SOFTHSM2_CONF")
-    os.environ["SOFTHSM2_CONF"] = str(conf)
-    yield conf, labels
-    if previous is None:
-        os.environ.pop("SOFTHSM2_CONF", None)
-    else:
-        os.environ["SOFTHSM2_CONF"] = previous
-
-
-@pytest.fixture
-def token(token_pool: tuple[Path, list[str]]) -> dict[str, str]:
-    conf, labels = token_pool
-    assert labels, "raise TOKENS: every pre-made SoftHSM2 token is used"
-    label = labels.pop(0)
-    return {"SOFTHSM2_CONF": str(conf), "FAIRCOLLECT_KEY_PROVIDER": "pkcs11",
-            "FAIRCOLLECT_PKCS11_MODULE": MODULE, "FAIRCOLLECT_PKCS11_TOKEN": label,
-            "FAIRCOLLECT_PKCS11_PIN": PIN}
 
 
 def _provider(token: dict[str, str], home: Path) -> Any:

@@ -171,3 +171,27 @@ def test_parquet_files_are_accepted(app, folder: Path) -> None:  # type: ignore[
     (pq / "loans.csv").unlink()
     report = import_portfolio(app, pq)
     assert report.counts["loans"]["created"] == frame.height
+
+
+def test_address_book_contact_in_india_is_refused_and_nothing_written(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "borrowers.csv").write_text(
+        "borrower_id,full_name,national_id,phone,timezone,jurisdiction\n"
+        "b-1,Asha Rao,ID-0001,+919876543210,Asia/Kolkata,IN\n", encoding="utf-8")
+    (d / "loans.csv").write_text(
+        "loan_id,borrower_id,principal,currency,annual_rate,term_months,disbursed_on,"
+        "first_due_on\nl-1,b-1,1000,INR,0.18,6,2026-01-05,2026-02-05\n", encoding="utf-8")
+    (d / "contacts.csv").write_text(
+        "contact_id,borrower_id,name,phone,relation,source\n"
+        "c-2,b-1,Meena Iyer,+919812345678,friend,address_book\n", encoding="utf-8")
+    with pytest.raises(RowError) as err:
+        import_portfolio(app, d)
+    assert err.value.fields["rule"] == "IN-NO-CONTACT-LIST"
+    assert "contacts.csv:2 column source" in err.value.message
+    for table in (borrowers, contacts, loans):
+        assert _count(app, table) == 0
+    (d / "contacts.csv").write_text(
+        "contact_id,borrower_id,name,phone,relation,source\n"
+        "c-2,b-1,Meena Iyer,+919812345678,sibling,borrower_designated\n", encoding="utf-8")
+    assert import_portfolio(app, d).counts["contacts"]["created"] == 1

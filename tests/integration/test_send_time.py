@@ -20,13 +20,13 @@ from faircollect.cases.restrictions import request_cease
 from faircollect.cycle import run_cycle
 from faircollect.demo import approve_starter_library
 from faircollect.dispatch.channels.file import FileChannel
-from faircollect.dispatch.send_check import planning_requests
+from faircollect.dispatch.planned_request import planning_requests
 from faircollect.dispatch.send_verdict import local_day_end
 from faircollect.dispatch.worker import Worker, WorkerOptions
 from faircollect.policy.decide import decide
 from faircollect.policy.pack import resolve_pack
 from faircollect.policy.params import ContactHours
-from faircollect.policy.request import zone
+from faircollect.policy.request import DecisionRequest, zone
 from faircollect.portfolio.generator import generate_portfolio
 from faircollect.portfolio.importer import import_portfolio
 from faircollect.store.tables.audit import audit_entries
@@ -300,3 +300,56 @@ def test_the_worker_keeps_to_each_message_s_stored_validity(planned, tmp_path) -
             outbox.c.message_id == short.message_id)).one()
     assert (state, why) == ("expired", f"validity ended at {ends.isoformat()}")
     assert _states(app).get("sent", 0) > 0
+
+
+def test_the_check_reads_each_planning_request_as_stored_and_refreshes_it(planned) -> None:  # type: ignore[no-untyped-def]
+    """The check's reader shares parsed parts between requests; the request it decides must
+    equal the stored one, fully validated, with the state at the moment of sending."""
+    from faircollect.dispatch import send_check as sc
+    from faircollect.dispatch.planned_request import PlannedReader
+
+    app, _ = planned
+    with app.store.read() as conn:
+        rows = conn.execute(select(outbox.c.message_id, outbox.c.borrower_id)).all()
+        ids = [r.message_id for r in rows]
+        borrower_of = {r.message_id: r.borrower_id for r in rows}
+        full = planning_requests(conn, ids)
+        reader = PlannedReader()
+        fast = reader.read(conn, ids)
+    assert len(full) > 20 and full.keys() == fast.keys()
+    at = datetime(2026, 11, 1, 15, 7, tzinfo=UTC)
+    for number, (mid, req) in enumerate(full.items()):
+        flags = ["cease_requested"] if number % 3 == 0 else []
+        opted = ["sms"] if number % 4 == 0 else []
+        history = [{"at": at - timedelta(hours=2), "channel": "call", "audience": "borrower",
+                    "contact_id": None, "outcome": "no_answer"}] if number % 2 else []
+        notices = [{"at": at - timedelta(days=1), "kind": "validation"}] if number % 5 else []
+        state = {"flags": flags, "opted_out_channels": opted, "history": history,
+                 "notices": notices}
+        got = sc._refreshed(fast[mid], state, [], at, reader)
+        expected = DecisionRequest.model_validate({
+            **req.model_dump(mode="json"), "at": at.isoformat(),
+            "borrower": {**req.borrower.model_dump(mode="json"), "flags": flags,
+                         "opted_out_channels": opted},
+            "history": [{**h, "at": h["at"].isoformat()} for h in history],
+            "notices": [{**n, "at": n["at"].isoformat()} for n in notices],
+            "consents": ([c.model_dump(mode="json") for c in req.consents]
+                         if req.attempt.contact_id is None else []),
+        })
+        assert got == expected, (mid, borrower_of[mid])
+        assert decide(got, resolve_pack(req.jurisdiction)) == decide(
+            expected, resolve_pack(req.jurisdiction))
+
+
+def test_warm_up_loads_the_packs_in_force_and_lints_the_approved_templates(planned) -> None:  # type: ignore[no-untyped-def]
+    from faircollect.dispatch.send_check import packs_in_force, warm_up
+    from faircollect.policy.content_check import content_lint
+
+    app, _ = planned
+    content_lint.cache_clear()
+    with app.store.read() as conn:
+        packs = warm_up(conn)
+    assert packs == packs_in_force()
+    assert {p.id for p in packs.values()} >= {"us-2026.2", "uk-2026.2"}
+    assert all(p.id == resolve_pack(j).id for j, p in packs.items())
+    assert content_lint.cache_info().currsize >= 20  # every approved template, per channel

@@ -11,7 +11,7 @@ from rich.table import Table
 from faircollect.cli._context import app_for
 from faircollect.cli._output import JsonOption, QuietOption, emit, progress
 
-console = Console()
+console = Console(soft_wrap=True)  # sentences stay one line whatever the width
 
 
 def register(app: typer.Typer) -> None:

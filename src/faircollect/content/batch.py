@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from faircollect.content.finding import AUDIENCES, LOCALES, Finding
+from faircollect.content.finding import AUDIENCES, Finding, locale_problem
 from faircollect.content.linter import lint
 from faircollect.errors import RowError
 
@@ -59,8 +59,9 @@ def _parse(text: str, *, source: str, line: int) -> LintRequest:
     if "id" not in obj or not isinstance(obj["id"], str | int) or isinstance(obj["id"], bool):
         raise bad("id", "id is required (a string)")
     locale, audience, body = obj.get("locale"), obj.get("audience"), obj.get("body")
-    if locale not in LOCALES:
-        raise bad("locale", f"locale must be one of {', '.join(LOCALES)}")
+    why = locale_problem(locale)
+    if why is not None:
+        raise bad("locale", why)
     if audience not in AUDIENCES:
         raise bad("audience", f"audience must be one of {', '.join(AUDIENCES)}")
     if not isinstance(body, str):
@@ -71,4 +72,4 @@ def _parse(text: str, *, source: str, line: int) -> LintRequest:
     require = obj.get("require_opt_out")
     if require is not None and not isinstance(require, bool):
         raise bad("require_opt_out", "require_opt_out must be true, false or null")
-    return LintRequest(obj["id"], locale, audience, channel, body, require)
+    return LintRequest(obj["id"], str(locale), audience, channel, body, require)

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from faircollect.content.finding import AUDIENCES, LOCALES, Category
+from faircollect.content.finding import AUDIENCES, LOCALES, Category, locale_problem
 from faircollect.content.normaliser import SENTINELS
 from faircollect.content.prefilter import LiteralScanner, Required, required_literals
 from faircollect.errors import ConfigError
@@ -25,6 +25,7 @@ from faircollect.errors import ConfigError
 _MACRO = re.compile(r"\{\{([A-Z_]+)\}\}")
 _NEGATION_WINDOW = 40
 _SUBSET_CACHE_MAX = 4096  # compiled branch subsets kept per rule
+_COMPILE_AFTER = 3  # sightings of a branch mask before its subset is compiled
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,9 @@ class Rule:
     unless_before: re.Pattern[str] | None
     branches: tuple[str, ...] = ()  # the expanded patterns whose alternation is `pattern`
     requires: tuple[Required, ...] = ()  # per branch: literals one of which a match contains
+    window: int = _NEGATION_WINDOW  # how far back (code points) an `unless_before` match may start
     _subsets: dict[int, re.Pattern[str]] = field(default_factory=dict)
+    _sightings: dict[int, int] = field(default_factory=dict)
 
     def restricted(self, enabled: int) -> re.Pattern[str]:
         """The rule's alternation cut down to the `enabled` branches (a bit mask, bit i for
@@ -48,23 +51,33 @@ class Rule:
 
         A branch left out cannot match the text at hand (the prefilter saw none of its
         literals), so the first alternative to match at each position is the same as in the
-        full pattern: the matches are identical, only cheaper to find.
+        full pattern: the matches are identical, only cheaper to find. For the same reason
+        the full pattern gives the same matches for any mask: compiling a subset costs
+        about fifty scans with the full pattern, so a mask is compiled only once it has come
+        back (`_COMPILE_AFTER` sightings); a body seen once is scanned with the full pattern.
         """
         pat = self._subsets.get(enabled)
-        if pat is None:
-            if enabled == (1 << len(self.branches)) - 1:
-                return self.pattern
-            pat = re.compile("|".join(f"(?:{b})" for i, b in enumerate(self.branches)
-                                      if enabled >> i & 1))
-            if len(self._subsets) < _SUBSET_CACHE_MAX:
-                self._subsets[enabled] = pat
+        if pat is not None:
+            return pat
+        if enabled == (1 << len(self.branches)) - 1:
+            return self.pattern
+        seen = self._sightings.get(enabled, 0) + 1
+        if seen < _COMPILE_AFTER:
+            if len(self._sightings) < _SUBSET_CACHE_MAX:
+                self._sightings[enabled] = seen
+            return self.pattern
+        pat = re.compile("|".join(f"(?:{b})" for i, b in enumerate(self.branches)
+                                  if enabled >> i & 1))
+        if len(self._subsets) < _SUBSET_CACHE_MAX:
+            self._subsets[enabled] = pat
+            self._sightings.pop(enabled, None)
         return pat
 
     def negated(self, text: str, start: int) -> bool:
         """True when a negation just before the hit turns it into a reassurance."""
         if self.unless_before is None:
             return False
-        return self.unless_before.search(text, max(0, start - _NEGATION_WINDOW), start) is not None
+        return self.unless_before.search(text, max(0, start - self.window), start) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +136,8 @@ class Lexicon:
 def load(locale: str) -> Lexicon:
     """The compiled lexicon of a locale (cached; read from the package data on first use)."""
     if locale not in LOCALES:
-        raise ConfigError(f"no lexicon for locale {locale!r}", locale=locale)
+        why = locale_problem(locale)
+        raise ConfigError(f"no lexicon for locale {locale!r}: {why}", locale=locale)
     name = f"{locale}.yaml"
     text = resources.files("faircollect.content").joinpath(f"lexicons/{name}").read_text("utf-8")
     return parse(yaml.safe_load(text), source=name)
@@ -159,7 +173,12 @@ def parse(data: Any, *, source: str) -> Lexicon:
         macros: dict[str, str] = {}
         for key, value in (data.get("macros") or {}).items():  # a macro may use earlier ones
             macros[str(key)] = _expand(str(value), macros)
-        rules = tuple(_rule(r, macros) for r in data["rules"])
+        # a language whose reported speech runs longer ("pihak yang mengaku dari pengadilan dan
+        # meminta transfer adalah ...") may widen how far back a guard can start
+        window = int(data.get("negation_window") or _NEGATION_WINDOW)
+        if not 0 < window <= 200:
+            raise ValueError("negation_window must be 1-200")
+        rules = tuple(_rule(r, macros, window) for r in data["rules"])
         o = data["opt_out"]
         opt_out = OptOut(
             rule=str(o["rule"]), citation=str(o["citation"]), message=str(o["message"]),
@@ -196,7 +215,7 @@ def parse(data: Any, *, source: str) -> Lexicon:
         raise ConfigError(f"lexicon {source}: {exc}", file=source) from exc
 
 
-def _rule(r: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
+def _rule(r: Mapping[str, Any], macros: Mapping[str, str], window: int = _NEGATION_WINDOW) -> Rule:
     audiences = frozenset(r.get("audiences") or AUDIENCES)
     if not audiences <= set(AUDIENCES):
         raise ValueError(f"rule {r['id']}: unknown audience in {sorted(audiences)}")
@@ -215,6 +234,7 @@ def _rule(r: Mapping[str, Any], macros: Mapping[str, str]) -> Rule:
         unless_before=re.compile(f"(?:{_expand(unless, macros)})$") if unless else None,
         branches=branches,
         requires=tuple(required_literals(b) for b in branches),
+        window=window,
     )
 
 

@@ -7,9 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from faircollect.content.finding import AUDIENCES, LOCALES
+from faircollect.content.finding import AUDIENCES, locale_problem
 from faircollect.content.rendering import placeholders
 from faircollect.errors import InputError
+from faircollect.vocabulary import JURISDICTIONS
 
 CHANNELS = ("call", "sms", "email", "letter", "visit", "app_push")
 PURPOSES = ("reminder", "collection", "locate")
@@ -53,16 +54,18 @@ class TemplateDraft:
         if not self.template_id or len(self.template_id) > 64 or not self.template_id.replace(
             "-", "").replace("_", "").replace(".", "").isalnum():
             raise InputError("template id: 1-64 letters, digits, '-', '_' or '.'", field="id")
-        if self.locale not in LOCALES:
-            raise InputError(f"locale must be one of {', '.join(LOCALES)}", field="locale")
+        why = locale_problem(self.locale)
+        if why is not None:
+            raise InputError(why, field="locale")
         if self.audience not in AUDIENCES:
             raise InputError(f"audience must be one of {', '.join(AUDIENCES)}", field="audience")
         if self.purpose not in PURPOSES:
             raise InputError(f"purpose must be one of {', '.join(PURPOSES)}", field="purpose")
         if self.channel is not None and self.channel not in CHANNELS:
             raise InputError(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
-        if self.jurisdiction is not None and self.jurisdiction not in ("CN", "US", "UK"):
-            raise InputError("jurisdiction must be CN, US or UK", field="jurisdiction")
+        if self.jurisdiction is not None and self.jurisdiction not in JURISDICTIONS:
+            raise InputError(f"jurisdiction must be one of {', '.join(JURISDICTIONS)}",
+                             field="jurisdiction")
         if not self.body.strip():
             raise InputError("body is empty", field="body")
         placeholders(self.body)  # malformed braces are refused at the door

@@ -25,37 +25,50 @@ from faircollect.cases.state import case_state, with_live_cases
 from faircollect.consent.record import decision_entries
 from faircollect.consent.repository import load_records
 from faircollect.dispatch.history import history_for, notices_for
+from faircollect.dispatch.planned_request import Planned, PlannedReader
 from faircollect.dispatch.send_verdict import Verdict, local_day_end, verdict
+from faircollect.policy.content_check import content_lint
 from faircollect.policy.decide import decide
 from faircollect.policy.decision import Decision
-from faircollect.policy.pack import Pack, resolve_pack
-from faircollect.policy.request import Consent, DecisionRequest, HistoryEntry, Notice
+from faircollect.policy.pack import Pack, builtin_packs, resolve_pack
+from faircollect.policy.request import (
+    Consent,
+    DecisionRequest,
+    HistoryEntry,
+    Notice,
+)
 from faircollect.portfolio.snapshot import borrower_balances
 from faircollect.store.tables.cases import disputes
+from faircollect.store.tables.content import templates
 from faircollect.store.tables.cycle import planned_attempts
 from faircollect.store.tables.foundation import borrowers, loans, payments
-from faircollect.store.tables.policy import policy_decisions
-from faircollect.vocabulary import HISTORY_DAYS, HOLD_FLAGS
+from faircollect.vocabulary import CHANNELS, HISTORY_DAYS, HOLD_FLAGS
 
 _CHUNK = 900
 
 Checked = tuple[Verdict, DecisionRequest, Decision]
 
 
-def planning_requests(conn: Connection, message_ids: Sequence[str]) -> dict[str, DecisionRequest]:
-    """The request each message was planned under, for the messages the cycle planned."""
-    found: dict[str, DecisionRequest] = {}
-    for start in range(0, len(message_ids), _CHUNK):
-        chunk = list(message_ids[start:start + _CHUNK])
-        rows = conn.execute(
-            select(planned_attempts.c.message_id, policy_decisions.c.request)
-            .join(policy_decisions,
-                  policy_decisions.c.decision_id == planned_attempts.c.decision_id)
-            .where(planned_attempts.c.message_id.in_(chunk), planned_attempts.c.allowed)
-        )
-        for message_id, text in rows:
-            found[message_id] = DecisionRequest.model_validate_json(text)
-    return found
+def packs_in_force() -> dict[str, Pack]:
+    """The pack now in force for each jurisdiction (its newest version), by jurisdiction."""
+    return {j: resolve_pack(j) for j in sorted({p.jurisdiction for p in builtin_packs()})}
+
+
+def warm_up(conn: Connection) -> dict[str, Pack]:
+    """Load what every send-time decision needs once per process, before the first batch.
+
+    The packs in force, the lexicons of the locales they serve, and the content lint of
+    every approved template on each channel it may go out on (the lint is memoised per
+    body), so the first batch costs what every other does. Returns the packs in force.
+    """
+    packs = packs_in_force()
+    rows = conn.execute(select(templates.c.body, templates.c.locale, templates.c.audience,
+                               templates.c.channel)
+                        .where(templates.c.state == "approved")).all()
+    for body, locale, audience, channel in rows:
+        for ch in (channel,) if channel else CHANNELS:
+            content_lint(body, locale, audience, ch)
+    return packs
 
 
 def _states(conn: Connection, ids: list[str], as_of: datetime) -> dict[str, dict[str, Any]]:
@@ -91,7 +104,7 @@ def _states(conn: Connection, ids: list[str], as_of: datetime) -> dict[str, dict
 
 
 def _paid_since(conn: Connection, planned: Sequence[Row[Any]],
-                requests: dict[str, DecisionRequest], day: date) -> dict[str, str]:
+                requests: dict[str, Planned], day: date) -> dict[str, str]:
     """Borrowers whose payments since planning leave the planned messages pointless, with
     why: everything repaid ("paid in full"), or a message planned while something was
     overdue and nothing is overdue now.
@@ -148,25 +161,33 @@ def _stopped(state: dict[str, Any]) -> str | None:
     return None
 
 
-def _refreshed(req: DecisionRequest, state: dict[str, Any], consents: list[Consent],
-               at: datetime) -> DecisionRequest:
+def _models(state: dict[str, Any]) -> tuple[tuple[HistoryEntry, ...], tuple[Notice, ...]]:
+    """A borrower's history and notices as request models, built once per borrower."""
+    found = state.get("_models")
+    if found is None:
+        found = state["_models"] = (
+            tuple(HistoryEntry.model_construct(
+                at=h["at"], channel=h["channel"], audience=h["audience"],
+                contact_id=h["contact_id"], outcome=h["outcome"]) for h in state["history"]),
+            tuple(Notice.model_construct(at=n["at"], kind=n["kind"]) for n in state["notices"]))
+    return found
+
+
+def _refreshed(planned: Planned, state: dict[str, Any], consents: list[Consent],
+               at: datetime, reader: PlannedReader) -> DecisionRequest:
+    """The planning request as it stands at `at`: what was kept, with the state now."""
     since = at - timedelta(days=HISTORY_DAYS)
-    history = tuple(
-        HistoryEntry.model_construct(at=h["at"], channel=h["channel"], audience=h["audience"],
-                                     contact_id=h["contact_id"], outcome=h["outcome"])
-        for h in state["history"]
-        if h["at"] <= at and (h["audience"] != "borrower" or h["at"] >= since))
-    notices = tuple(Notice.model_construct(at=n["at"], kind=n["kind"])
-                    for n in state["notices"] if n["at"] <= at)
-    borrower = req.borrower.model_copy(update={
-        "flags": tuple(state["flags"]),
-        "opted_out_channels": tuple(state["opted_out_channels"]),
-    })
-    update: dict[str, Any] = {"at": at.astimezone(UTC), "borrower": borrower,
-                              "history": history, "notices": notices}
-    if req.attempt.contact_id is not None:
-        update["consents"] = tuple(c for c in consents if c.contact_id == req.attempt.contact_id)
-    return req.model_copy(update=update)
+    history, notices = _models(state)
+    attempt = planned.attempt
+    return DecisionRequest.model_construct(
+        jurisdiction=planned.jurisdiction, at=at.astimezone(UTC), attempt=attempt,
+        borrower=reader.borrower(planned.borrower, state["flags"], state["opted_out_channels"]),
+        contacts=planned.contacts,
+        consents=planned.consents if attempt.contact_id is None else tuple(
+            c for c in consents if c.contact_id == attempt.contact_id),
+        history=tuple(h for h in history
+                      if h.at <= at and (h.audience != "borrower" or h.at >= since)),
+        notices=tuple(n for n in notices if n.at <= at))
 
 
 def check_rows(conn: Connection, rows: Sequence[Row[Any]], at_of: dict[str, datetime],
@@ -176,7 +197,8 @@ def check_rows(conn: Connection, rows: Sequence[Row[Any]], at_of: dict[str, date
     `at_of` gives each message's moment of sending (now, or its planned time in a
     simulation).
     """
-    requests = planning_requests(conn, [r.message_id for r in rows])
+    reader = PlannedReader()
+    requests = reader.read(conn, [r.message_id for r in rows])
     if not requests:
         return {}
     planned = [r for r in rows if r.message_id in requests]
@@ -191,6 +213,9 @@ def check_rows(conn: Connection, rows: Sequence[Row[Any]], at_of: dict[str, date
                     for c in decision_entries(load_records(conn, borrower_id=b))]
                 for b in with_contact}
     packs = {} if packs is None else packs
+    # The decision is a pure function of the request and the pack: messages whose requests
+    # are equal (same moment, template, borrower situation, history) share one decision.
+    decided: dict[tuple[int, DecisionRequest], Decision] = {}
     out: dict[str, Checked] = {}
     for row in planned:
         req, at = requests[row.message_id], at_of[row.message_id]
@@ -198,14 +223,17 @@ def check_rows(conn: Connection, rows: Sequence[Row[Any]], at_of: dict[str, date
         if state is None:  # the borrower is gone: nothing may be sent
             state = {"flags": ["erased"], "opted_out_channels": [], "history": [],
                      "notices": [], "holds": ["erased"]}
-        fresh = _refreshed(req, state, consents.get(row.borrower_id, []), at)
+        fresh = _refreshed(req, state, consents.get(row.borrower_id, []), at, reader)
         pack = packs.get(req.jurisdiction)
         if pack is None:
-            # The request names the pack version it was planned under; the newest pack of
-            # that jurisdiction is the one in force now.
+            # The request names the pack version it was planned under (or its
+            # jurisdiction); the newest pack of that jurisdiction is the one in force now.
             pack = resolve_pack(resolve_pack(req.jurisdiction).jurisdiction)
             packs[req.jurisdiction] = pack
-        decision = decide(fresh, pack)
+        key = (id(pack), fresh)
+        decision = decided.get(key)
+        if decision is None:
+            decision = decided[key] = decide(fresh, pack)
         expires = row.expires_at or local_day_end(row.planned_at, req.borrower.timezone)
         out[row.message_id] = (
             verdict(decision, at=at, expires_at=expires, stopped_by=_stopped(state)),

@@ -7,7 +7,8 @@ Template bodies and locales are Categorical: a batch holds a few distinct templa
 vectorised content rules key the linter's findings by their codes instead of hashing text.
 
     requests  row, at, timezone, channel, audience, purpose, contact_id, template_id,
-              template_approved, template_locale, template_body, unreachable_since
+              template_approved, template_locale, template_body, unreachable_since,
+              days_past_due (optional)
     flags     row, flag                  opted_out  row, channel
     windows   row, start_s, end_s        (agreed windows, seconds after local midnight)
     contacts  row, id, source, refused, relation (optional: null when the builder omits it)
@@ -47,7 +48,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "audience": AUDIENCE, "purpose": PURPOSE, "contact_id": pl.String,
         "template_id": pl.String, "template_approved": pl.Boolean,
         "template_locale": pl.Categorical, "template_body": pl.Categorical,
-        "unreachable_since": _TS,
+        "unreachable_since": _TS, "days_past_due": pl.Int64,
     },
     "flags": {"row": pl.UInt32, "flag": pl.String},
     "opted_out": {"row": pl.UInt32, "channel": CHANNEL},
@@ -67,7 +68,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 
 # Columns a builder may leave out; they are then null (a contact's relation: the rules that
 # filter on it then treat the person as unknown, i.e. not a spouse).
-OPTIONAL: dict[str, tuple[str, ...]] = {"contacts": ("relation",)}
+# A request's days past due: null when left out, and then a rule waived past a number of
+# days past due (the Philippine hours) is not waived (fail closed).
+OPTIONAL: dict[str, tuple[str, ...]] = {"contacts": ("relation",),
+                                        "requests": ("days_past_due",)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +129,7 @@ def batch_from_requests(requests: Sequence[DecisionRequest]) -> RequestBatch:
             "audience": a.audience, "purpose": a.purpose, "contact_id": a.contact_id,
             "template_id": t.id if t else None, "template_approved": t.approved if t else None,
             "template_locale": t.locale if t else None, "template_body": t.body if t else None,
-            "unreachable_since": b.unreachable_since,
+            "unreachable_since": b.unreachable_since, "days_past_due": b.days_past_due,
         })
         parts["flags"] += [{"row": row, "flag": f} for f in b.flags]
         parts["opted_out"] += [{"row": row, "channel": c} for c in b.opted_out_channels]

@@ -54,6 +54,13 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 _OPT_OUT = re.compile(r"\b(stop|unsubscribe|opt[ -]?out)\b|退订|回复TD|回T退|拒收", _I)
 _ELECTRONIC = frozenset({"sms", "email", "app_push"})
 LINT_ERROR = "LINT_ERROR"
+# A guarantor or co-maker signed for the loan: their messages may speak of the debt, and are
+# linted as a borrower's are (threats, insults and the rest still block).
+_LIABLE = frozenset({"guarantor", "co_maker"})
+
+
+def _as_linted(audience: str) -> str:
+    return "borrower" if audience in _LIABLE else audience
 
 
 @lru_cache(maxsize=8192)
@@ -63,7 +70,7 @@ def content_lint(body: str, locale: str, audience: str, channel: str) -> frozens
     from faircollect.errors import FairCollectError
 
     try:
-        findings = lint(body, locale=locale, audience=audience, channel=channel,
+        findings = lint(body, locale=locale, audience=_as_linted(audience), channel=channel,
                         require_opt_out=channel in _ELECTRONIC)
     except FairCollectError:
         return frozenset({LINT_ERROR})
@@ -76,7 +83,8 @@ def builtin_lint(body: str, locale: str, audience: str, channel: str) -> frozens
     found = {
         name
         for name, pattern in _PATTERNS.items()
-        if (name != "THIRD_PARTY_DISCLOSURE" or audience != "borrower") and pattern.search(body)
+        if (name != "THIRD_PARTY_DISCLOSURE" or _as_linted(audience) != "borrower")
+        and pattern.search(body)
     }
     if channel in _ELECTRONIC and not _OPT_OUT.search(body):
         found.add("OPT_OUT_MISSING")

@@ -20,7 +20,7 @@ def _sod(t: datetime, tz: ZoneInfo) -> int:
     return loc.hour * 3600 + loc.minute * 60 + loc.second
 
 
-def _first_at_or_after(day: date, seconds: int, tz: ZoneInfo) -> datetime:
+def first_at_or_after(day: date, seconds: int, tz: ZoneInfo) -> datetime:
     """The first instant of local `day` at which the clock shows `seconds` or later.
 
     Normally that is `local_instant`; when `seconds` falls in a DST gap (02:30 on the spring-
@@ -79,7 +79,7 @@ class Context:
     def next_clock(self, seconds: int) -> datetime:
         """The next instant, after now, at which the local clock shows `seconds`."""
         day = self.local.date() if self.sod < seconds else self.local.date() + timedelta(days=1)
-        return _first_at_or_after(day, seconds, self.tz)
+        return first_at_or_after(day, seconds, self.tz)
 
     @property
     def contact(self) -> Contact | None:

@@ -21,7 +21,7 @@ from faircollect.errors import InputError
 from faircollect.policy import params as p
 from faircollect.policy.batch import SOURCE, RequestBatch
 from faircollect.policy.content_check import LINT_ERROR, Linter
-from faircollect.policy.offsets import local_clock
+from faircollect.policy.offsets import local_clock, offsets
 from faircollect.policy.request import AUDIENCES, CHANNELS, OUTCOMES, zone
 
 US = 1_000_000
@@ -82,8 +82,10 @@ class Frames:
             "row", "contact_id", "template_id", "template_approved",
             pl.col("unreachable_since").dt.epoch("us"),
             ch=pl.col("channel").to_physical(), aud=pl.col("audience").to_physical(),
-            pur=pl.col("purpose").to_physical(),
+            pur=pl.col("purpose").to_physical(), dpd=pl.col("days_past_due"),
         ).with_columns(at=at_us, sod=sod)
+        self._span = (lo, hi)
+        self._local_day: pl.Series | None = None
         if midnight is not None:  # only local-day caps need it
             self.r = self.r.with_columns(day_start=midnight * US)
             for days in period_days:
@@ -99,6 +101,15 @@ class Frames:
         self._findings: pl.Series | None = None
         self._contact_history: pl.DataFrame | None = None
         self.cap_counts: dict[int, pl.Series] = {}
+
+    @property
+    def local_day(self) -> pl.Series:
+        """Per row, the borrower's local calendar day as days since 1970-01-01."""
+        if self._local_day is None:
+            at_s = self.r["at"] // US
+            off = offsets(at_s, self.b.requests["timezone"], *self._span)
+            self._local_day = (at_s + off) // 86_400
+        return self._local_day
 
     def mark(self, rows: pl.Series) -> pl.Series:
         """A boolean column, True at the given row positions."""

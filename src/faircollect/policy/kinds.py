@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from faircollect.policy import params as p
 from faircollect.policy.content_check import LINT_ERROR
-from faircollect.policy.context import Context, local_instant
+from faircollect.policy.context import Context, first_at_or_after, local_instant
+from faircollect.policy.holidays import Calendar, calendar, holiday_days
 from faircollect.policy.request import KNOWN_FLAGS, AgreedWindow, clock_seconds
+from faircollect.vocabulary import LIABLE_AUDIENCES
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,9 @@ def contact_hours(prm: p.ContactHours, ctx: Context) -> Failure | None:
     start, end = clock_seconds(prm.start), clock_seconds(prm.end)
     if start <= ctx.sod < end:
         return None
+    waived = prm.waived_over_days_past_due
+    if waived is not None and ctx.req.borrower.days_past_due > waived:
+        return None
     windows: tuple[AgreedWindow, ...] = ()
     if prm.honour_agreed_windows and ctx.req.attempt.audience == "borrower":
         windows = ctx.req.borrower.agreed_windows
@@ -51,6 +56,55 @@ def contact_hours(prm: p.ContactHours, ctx: Context) -> Failure | None:
         + (" and any agreed window" if windows else ""),
         nxt,
     )
+
+
+def _day_fault(prm: p.ContactDays, cal: Calendar | None, day: date) -> str | None:
+    """Why local `day` is not a contact day under this rule, or None when it is one."""
+    if cal is not None and not cal.covers(day):
+        return (f"the holiday calendar {cal.id} does not cover {day.year}: failing closed "
+                "(no one can say whether the day is a holiday)")
+    weekday = p.WEEKDAYS[day.weekday()]
+    if weekday not in prm.weekdays:
+        return (f"{day.isoformat()} is a {weekday}, not a contact day "
+                f"({', '.join(prm.weekdays)})")
+    if cal is not None and day in holiday_days(cal.id, prm.holiday_kinds):
+        return (f"{day.isoformat()} is a public holiday in calendar {cal.id} "
+                f"({', '.join(prm.holiday_kinds)})")
+    return None
+
+
+def contact_days(prm: p.ContactDays, ctx: Context) -> Failure | None:
+    cal = calendar(prm.calendar) if prm.calendar else None
+    day = ctx.local.date()
+    fault = _day_fault(prm, cal, day)
+    if fault is None:
+        return None
+    nxt = None
+    for step in range(1, 367):  # the first later contact day, at its local midnight
+        later = day + timedelta(days=step)
+        if cal is not None and not cal.covers(later):
+            break
+        if _day_fault(prm, cal, later) is None:
+            nxt = first_at_or_after(later, 0, ctx.tz)
+            break
+    return Failure(fault, nxt)
+
+
+def liable_party(prm: p.LiableParty, ctx: Context) -> Failure | None:
+    a, contact = ctx.req.attempt, ctx.contact
+    if a.audience not in LIABLE_AUDIENCES:
+        return None
+    if a.audience not in prm.served:
+        return Failure(f"this pack does not contact a {a.audience} (its `liable_parties` do "
+                       "not name one)", None)
+    if contact is None:
+        return Failure(f"contact {a.contact_id} is not one of the borrower's known contacts", None)
+    if contact.relation != a.audience:
+        return Failure(f"contact {a.contact_id} is not recorded as a {a.audience} of the loan "
+                       f"(relation {a.audience} is needed)", None)
+    if contact.source not in prm.sources:
+        return Failure(f"a {contact.source} contact may not be contacted as {a.audience}", None)
+    return None
 
 
 def _counted(prm: p.CountedCap, ctx: Context) -> list[datetime]:
@@ -253,6 +307,8 @@ def disclosure(prm: p.Disclosure, ctx: Context) -> Failure | None:
 
 CHECKS: dict[str, Check] = {
     "contact_hours": contact_hours,
+    "contact_days": contact_days,
+    "liable_party": liable_party,
     "counted_cap": counted_cap,
     "consent_required": consent_required,
     "contact_source": contact_source,

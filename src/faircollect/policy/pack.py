@@ -8,7 +8,7 @@ such a pack, and any other broken one, with a ConfigError naming the file and th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -19,13 +19,13 @@ from pydantic import BaseModel, ValidationError
 
 from faircollect.errors import ConfigError, InputError
 from faircollect.policy.decision import CATEGORIES
-from faircollect.policy.params import PARAMS, AppliesTo
-from faircollect.vocabulary import LOCALES
+from faircollect.policy.params import PARAMS, AppliesTo, LiableParty
+from faircollect.vocabulary import LIABLE_AUDIENCES, LOCALES
 
 _PACK_ID = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)-(?P<version>\d{4}\.\d+)$")
 _RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 _RULE_KEYS = {"id", "kind", "category", "citation", "summary", "applies_to", "params"}
-_PACK_KEYS = {"id", "jurisdiction", "title", "includes", "locales", "rules"}
+_PACK_KEYS = {"id", "jurisdiction", "title", "includes", "locales", "liable_parties", "rules"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,9 @@ class Pack:
     # message a playbook or a case command sends exists in each of them; a borrower whose
     # locale is not among them is sent nothing rather than another language.
     locales: tuple[str, ...] = ()
+    # The people liable for the debt besides the borrower whom the pack lets collectors
+    # contact (`guarantor`, `co_maker`); none unless the pack names them.
+    liable_parties: tuple[str, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         """The rule called `rule_id`; NotFound-style InputError when absent."""
@@ -163,6 +166,14 @@ def parse_pack(text: str, where: str) -> Pack:
     for r in own:
         if r.id in house_ids or r.id.startswith("HOUSE-"):
             raise _fail(where, f"rule {r.id} may not redefine a house rule; add a stricter rule")
+    liable = _liable_parties(doc.get("liable_parties", []), where)
+    # The house rule on liable parties learns which of them this pack serves (fail closed: a
+    # pack that names none never contacts a guarantor or co-maker).
+    house = tuple(
+        replace(r, params=r.params.model_copy(update={"served": liable}))
+        if isinstance(r.params, LiableParty) else r
+        for r in house
+    )
     rules = house + own
     _check_unique(rules, where)
     return Pack(
@@ -172,7 +183,14 @@ def parse_pack(text: str, where: str) -> Pack:
         rules=rules,
         source=where,
         locales=_locales(doc.get("locales", []), where),
+        liable_parties=liable,
     )
+
+
+def _liable_parties(raw: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(x in LIABLE_AUDIENCES for x in raw):
+        raise _fail(where, f"liable_parties must be a list of {list(LIABLE_AUDIENCES)}")
+    return tuple(x for x in LIABLE_AUDIENCES if x in raw)
 
 
 def _locales(raw: Any, where: str) -> tuple[str, ...]:
@@ -182,6 +200,13 @@ def _locales(raw: Any, where: str) -> tuple[str, ...]:
     unknown = sorted(set(raw) - set(LOCALES))
     if unknown:
         raise _fail(where, f"locales: unknown {unknown} (known: {', '.join(LOCALES)})")
+    from faircollect.content.finding import LOCALES as LINTED  # the linter's lexicons
+
+    unlinted = sorted(set(raw) - set(LINTED))
+    if unlinted:
+        raise _fail(where, f"locales: no content lexicon for {unlinted} (the linter knows "
+                           f"{', '.join(LINTED)}); a pack serves only locales whose messages "
+                           "can be linted")
     if len(set(raw)) != len(raw):
         raise _fail(where, "locales: each locale once")
     return tuple(raw)

@@ -50,6 +50,9 @@ class ContactHours(_Params):
     start: str
     end: str
     honour_agreed_windows: bool = True
+    # The rule does not apply once the account is more than this many days past due (the
+    # Philippine SEC MC 18 exception); None: it always applies.
+    waived_over_days_past_due: int | None = Field(default=None, ge=0)
 
     @field_validator("start", "end")
     @classmethod
@@ -62,6 +65,59 @@ class ContactHours(_Params):
         if clock_seconds(self.start) >= clock_seconds(self.end):
             raise ValueError("contact hours need start before end within one day")
         return self
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HolidayKind = Literal["national_holiday", "collective_leave"]
+
+
+class ContactDays(_Params):
+    """Contact only on these local weekdays and, with a `calendar`, not on its holidays.
+
+    The local day comes from the borrower's IANA zone. A day of a year the calendar does not
+    cover fails (fail closed): nobody can say whether it is a holiday.
+    """
+
+    weekdays: tuple[Weekday, ...] = Field(min_length=1)
+    calendar: str | None = None
+    holiday_kinds: tuple[HolidayKind, ...] = ("national_holiday",)
+
+    @field_validator("calendar")
+    @classmethod
+    def _known_calendar(cls, v: str | None) -> str | None:
+        if v is not None:
+            from faircollect.errors import ConfigError
+            from faircollect.policy.holidays import calendar
+
+            try:
+                calendar(v)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
+
+LiableAudience = Literal["guarantor", "co_maker"]
+
+
+class LiableParty(_Params):
+    """A guarantor or co-maker attempt goes only to a person who signed for the loan.
+
+    The contact must be known to the request, carry the attempt's audience as its relation
+    (`guarantor` or `co_maker`) and come from one of `sources`; and the pack must serve that
+    audience (`served`, filled by the loader from the pack's `liable_parties:` key, so a pack
+    that says nothing about guarantors never contacts one).
+    """
+
+    served: tuple[LiableAudience, ...] = ()
+    sources: tuple[ContactSource, ...] = ("borrower_designated",)
+
+    @field_validator("sources")
+    @classmethod
+    def _no_harvest(cls, v: tuple[ContactSource, ...]) -> tuple[ContactSource, ...]:
+        if "address_book" in v:
+            raise ValueError("address_book contacts may never be allowed")
+        return v
 
 
 class HistoryFilter(_Params):
@@ -201,6 +257,8 @@ class Disclosure(_Params):
 
 PARAMS: dict[str, type[_Params]] = {
     "contact_hours": ContactHours,
+    "contact_days": ContactDays,
+    "liable_party": LiableParty,
     "counted_cap": CountedCap,
     "consent_required": ConsentRequired,
     "contact_source": ContactSourceRule,
@@ -227,5 +285,6 @@ THIRD_PARTY_KINDS = frozenset(
         "third_party_purpose",
         "once_only",
         "disclosure",
+        "liable_party",
     }
 )

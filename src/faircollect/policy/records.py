@@ -45,7 +45,11 @@ def new_decision_id() -> str:
 
 def canonical_request(request: DecisionRequest) -> str:
     """The request as canonical JSON text: sorted keys, instants in UTC, no whitespace."""
-    return orjson.dumps(request.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS).decode()
+    # `actor` is an optional addition: left out when absent, so earlier requests keep the
+    # canonical text (and digest) they always had.
+    skip = {"actor"} if request.actor is None else None
+    return orjson.dumps(request.model_dump(mode="json", exclude=skip),
+                        option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _token(value: object, name: str, *, optional: bool = False) -> str | None:

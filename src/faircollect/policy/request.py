@@ -6,6 +6,19 @@ an unknown flag is accepted here and denied by the pack (fail closed), so that a
 raised upstream stops contact instead of breaking the batch.
 
 Every instant is normalised to UTC on parsing so the rules compare like with like quickly.
+
+Additions for the IN, NG, PH, KE and ID packs (strictly additive: every earlier request is still
+valid and decided as before):
+- jurisdictions IN, NG, PH, KE, ID (any string is accepted here; the pack resolver refuses an
+  unknown one);
+- audiences `guarantor` and `co_maker` (people who signed for the loan), with the contact
+  `relation` of the same name; only a pack whose `liable_parties` name the audience contacts
+  them (house rule HOUSE-LIABLE-PARTY);
+- no new field for the local weekday or public holidays: both come from `borrower.timezone`
+  and the pack's holiday calendar (`policy/calendars/`); a year the calendar does not cover
+  denies;
+- `actor` (optional): who would make the contact, `{"id", "kind", "training_valid"}`, as the
+  shared contract names it; absent means the system. No shipped rule reads it yet.
 """
 
 from __future__ import annotations
@@ -13,7 +26,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -179,6 +192,14 @@ class Notice(_Model):
     kind: str = Field(min_length=1)
 
 
+class Actor(_Model):
+    """Who would make the contact (optional; absent means the system itself)."""
+
+    id: str | None = None
+    kind: Literal["collector", "agency", "system"] = "system"
+    training_valid: bool | None = None
+
+
 class DecisionRequest(_Model):
     """One contact attempt with all the context needed to decide it."""
 
@@ -190,6 +211,7 @@ class DecisionRequest(_Model):
     consents: tuple[Consent, ...] = ()
     history: tuple[HistoryEntry, ...] = ()
     notices: tuple[Notice, ...] = ()
+    actor: Actor | None = None
 
     @model_validator(mode="after")
     def _unique_contacts(self) -> DecisionRequest:

@@ -18,6 +18,7 @@ from faircollect.policy import params as p
 from faircollect.policy.batch import RequestBatch
 from faircollect.policy.content_check import LINT_ERROR, Linter, content_lint
 from faircollect.policy.frames import DAY_US, Frames, among, code, findings_bits
+from faircollect.policy.holidays import calendar
 from faircollect.policy.pack import Pack, Rule
 from faircollect.policy.params import THIRD_PARTY_KINDS
 from faircollect.policy.request import (
@@ -29,6 +30,7 @@ from faircollect.policy.request import (
     SOURCES,
     clock_seconds,
 )
+from faircollect.vocabulary import LIABLE_AUDIENCES
 
 _MAX_RULES = 63  # the rule mask is one UInt64
 _BORROWER = AUDIENCES.index("borrower")
@@ -71,7 +73,32 @@ def _contact_hours(prm: p.ContactHours, f: Frames) -> pl.Expr:
         s, a, e = pl.col("a_sod"), pl.col("start_s"), pl.col("end_s")
         w = w.filter(pl.when(a < e).then((s >= a) & (s < e)).otherwise((s >= a) | (s < e)))
         inside = inside | pl.lit(f.mark(w["row"]))
+    if prm.waived_over_days_past_due is not None:
+        inside = inside | (pl.col("dpd") > prm.waived_over_days_past_due).fill_null(False)
     return ~inside
+
+
+def _contact_days(prm: p.ContactDays, f: Frames) -> pl.Expr:
+    day = f.local_day
+    weekday = (day + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0 as in date.weekday()
+    bad = ~weekday.is_in([p.WEEKDAYS.index(w) for w in prm.weekdays])
+    if prm.calendar is not None:
+        cal = calendar(prm.calendar)
+        covered = pl.repeat(False, f.n, eager=True, dtype=pl.Boolean)
+        for lo, hi in cal.covered_epoch_ranges():
+            covered = covered | ((day >= lo) & (day < hi))
+        bad = bad | ~covered | day.is_in(cal.epoch_days(prm.holiday_kinds))
+    return pl.lit(bad)
+
+
+def _liable_party(prm: p.LiableParty, f: Frames) -> pl.Expr:
+    relation = pl.lit(f.contact["relation"])
+    source = pl.lit(f.contact["source"]).to_physical()
+    ok = pl.lit(False)
+    for audience in prm.served:
+        ok = ok | ((pl.col("aud") == AUDIENCES.index(audience)) & (relation == audience))
+    ok = ok.fill_null(False) & source.is_in(code(prm.sources, SOURCES)).fill_null(False)
+    return among("aud", LIABLE_AUDIENCES, AUDIENCES) & ~ok
 
 
 def _counted_cap(prm: p.CountedCap, f: Frames) -> pl.Expr:
@@ -182,6 +209,8 @@ def _disclosure(prm: p.Disclosure, f: Frames) -> pl.Expr:
 
 _KINDS: dict[str, Callable[[object, Frames], pl.Expr]] = {
     "contact_hours": _contact_hours,  # type: ignore[dict-item]
+    "contact_days": _contact_days,  # type: ignore[dict-item]
+    "liable_party": _liable_party,  # type: ignore[dict-item]
     "counted_cap": _counted_cap,  # type: ignore[dict-item]
     "consent_required": _consent_required,  # type: ignore[dict-item]
     "contact_source": _contact_source,  # type: ignore[dict-item]

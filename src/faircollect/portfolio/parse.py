@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from faircollect.errors import RowError
 from faircollect.portfolio.reader import (
     DEFAULT_ENCODING,
     SPECS,
@@ -23,6 +24,7 @@ from faircollect.portfolio.records import (
     Row,
 )
 from faircollect.portfolio.state import StoredPortfolio
+from faircollect.vocabulary import NO_ADDRESS_BOOK
 
 Progress = Callable[[str, int], None]
 
@@ -65,6 +67,19 @@ class _Folder:
             Row(path.name, line, cells, lines)
             for line, cells, lines in read_rows(path, SPECS[stem], self.encoding)
         ]
+
+
+def _harvest_refused(row: Row, jurisdiction: str) -> RowError:
+    """The error for an address-book contact where the law forbids holding one at all."""
+    rule, instrument = NO_ADDRESS_BOOK[jurisdiction]
+    # Built directly, not by row.error: the reason holds codes and the rule's words only.
+    return RowError(
+        f"a contact harvested from the borrower's address book (source address_book) may not "
+        f"be held for a borrower in jurisdiction {jurisdiction} (rule {rule}: {instrument}); "
+        "import only contacts the borrower designated or found in public records",
+        file=row.file, line=row.line_of("source"), column="source",
+        jurisdiction=jurisdiction, rule=rule,
+    )
 
 
 def _unique(row: Row, column: str, seen: dict[str, int]) -> str:
@@ -116,12 +131,15 @@ def parse_portfolio(
             raise row.error("borrower_id", "this contact_id belongs to another borrower")
         owner[contact_id] = borrower_id
         phone = row.phone("phone", jurisdiction[borrower_id])
+        source = row.choice("source", SOURCES)
+        if source == "address_book" and jurisdiction[borrower_id] in NO_ADDRESS_BOOK:
+            raise _harvest_refused(row, jurisdiction[borrower_id])
         out.contacts.append(
             ContactRecord(
                 contact_id=contact_id,
                 borrower_id=borrower_id,
                 relation=row.text("relation"),
-                source=row.choice("source", SOURCES),
+                source=source,
                 name=row.text("name"),
                 phone=phone.e164,
                 line=row.line,

@@ -26,7 +26,8 @@ from faircollect.vocabulary import (
     LOCALES,
 )
 
-DEFAULT_LOCALE = {"CN": "zh-CN", "US": "en", "UK": "en"}
+DEFAULT_LOCALE = {"CN": "zh-CN", "US": "en", "UK": "en", "IN": "en", "NG": "en", "PH": "en",
+                  "KE": "en", "ID": "id-ID"}
 SOURCES = CONTACT_SOURCES
 PURPOSES = (
     "contact_designated_contact",

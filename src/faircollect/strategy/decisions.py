@@ -68,7 +68,9 @@ def build_batch(rows: pl.DataFrame, inputs: PlanInputs, books: PlaybookSet,
                           contact_id="contact_id", template_id="template_id",
                           template_approved="template_approved",
                           template_locale="template_locale", template_body="template_body",
-                          unreachable_since="unreachable_since")
+                          unreachable_since="unreachable_since",
+                          # The PH hours are waived past 15 days past due: rules read it.
+                          days_past_due=pl.col("dpd").cast(pl.Int64))
     flags = req.select("row", "flags").explode("flags").drop_nulls().rename({"flags": "flag"})
     opted = req.select("row", "opted_out").explode("opted_out").drop_nulls().rename(
         {"opted_out": "channel"})
@@ -119,7 +121,8 @@ def requests_of(batch: RequestBatch, rows: list[int],
             "attempt": {"channel": r["channel"], "audience": r["audience"],
                         "purpose": r["purpose"], "contact_id": r["contact_id"],
                         "template": tpl},
-            "borrower": {"timezone": r["timezone"], "days_past_due": 0,
+            "borrower": {"timezone": r["timezone"],
+                         "days_past_due": int(r.get("days_past_due") or 0),
                          "unreachable_since": r["unreachable_since"],
                          "flags": [f["flag"] for f in of("flags")],
                          "opted_out_channels": [o["channel"] for o in of("opted_out")]},

@@ -32,6 +32,8 @@ from faircollect.strategy.playbook import STAGES, NoticeSpec, Playbook, Stage, S
 # Representative zones for probing local-hour rules; the rules read local time only.
 PROBE_ZONES: Final[dict[str, str]] = {
     "CN": "Asia/Shanghai", "US": "America/New_York", "UK": "Europe/London",
+    "IN": "Asia/Kolkata", "NG": "Africa/Lagos", "PH": "Asia/Manila", "KE": "Africa/Nairobi",
+    "ID": "Asia/Jakarta",
 }
 PROBE_DAY: Final = date(2026, 1, 15)
 SAMPLE_VALUES: Final[dict[str, str]] = {

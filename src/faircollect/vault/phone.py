@@ -19,7 +19,8 @@ from phonenumbers import PhoneMetadata
 from faircollect.errors import InputError
 
 # Default region per jurisdiction for numbers written without a country code.
-REGION = {"CN": "CN", "US": "US", "UK": "GB"}
+REGION = {"CN": "CN", "US": "US", "UK": "GB", "IN": "IN", "NG": "NG", "PH": "PH", "KE": "KE",
+          "ID": "ID"}
 _SEPARATORS = str.maketrans("", "", " -().")
 _PLAIN = re.compile(r"\+?\d{6,17}")
 

@@ -94,14 +94,14 @@ def test_every_starter_template_lints_clean() -> None:
     stages = {d.template_id.split("-", 1)[1] for d in drafts}
     assert {"pre-due", "early", "late", "hardship", "ptp-reminder", "escalation-notice",
             "locate", "payment-confirmation", "dispute-ack"} <= stages
-    assert {d.jurisdiction for d in drafts} == {"CN", "US", "UK"}
+    assert {d.jurisdiction for d in drafts} == {"CN", "US", "UK", "IN", "NG", "PH", "KE"}
     for d in drafts:
         assert lint(d.body, locale=d.locale, audience=d.audience, channel=d.channel) == [], (
             d.template_id)
 
 
 @settings(max_examples=300, deadline=None)
-@given(body=st.text(max_size=120), locale=st.sampled_from(["en", "zh-CN"]),
+@given(body=st.text(max_size=120), locale=st.sampled_from(["en", "zh-CN", "id-ID"]),
        audience=st.sampled_from(["borrower", "designated_contact", "third_party"]))
 def test_any_text_lints_with_spans_inside_the_body(body: str, locale: str, audience: str) -> None:
     findings = lint(body, locale=locale, audience=audience, channel="sms")

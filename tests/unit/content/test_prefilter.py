@@ -9,6 +9,7 @@ import pytest
 from content_corpus import load_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reports_figures import load as load_reports
 from test_heldout_corpus import load_heldout
 
 from faircollect.content.lexicon import load
@@ -52,10 +53,10 @@ def test_scanner_finds_overlapping_literals(text: str) -> None:
 
 
 def _bodies() -> list[tuple[str, str]]:
-    rows = [(r["locale"], r["body"]) for r in load_corpus() + load_heldout()]
+    rows = [(r["locale"], r["body"]) for r in load_corpus() + load_heldout() + load_reports()]
     rng = random.Random(6)
     mixed = []
-    for locale in ("zh-CN", "en"):
+    for locale in ("zh-CN", "en", "id-ID"):
         words = sorted({lit for lit in load(locale).triggers if len(lit) > 1})
         for _ in range(150):  # literal soup: many branches enabled at once
             sep = "" if locale == "zh-CN" else " "

@@ -26,7 +26,8 @@ rules:
 
 def test_builtin_packs_and_versions() -> None:
     ids = [p.id for p in builtin_packs()]
-    assert ids == ["cn-2026.1", "uk-2026.1", "uk-2026.2", "us-2026.1", "us-2026.2"]
+    assert ids == ["cn-2026.1", "id-2026.1", "in-2026.1", "ke-2026.1", "ng-2026.1", "ph-2026.1",
+                   "uk-2026.1", "uk-2026.2", "us-2026.1", "us-2026.2"]
     house_id, house = house_rules()
     for pack in builtin_packs():
         assert [r.id for r in pack.rules[: len(house)]] == [r.id for r in house]

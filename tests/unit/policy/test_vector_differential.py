@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
@@ -15,15 +15,28 @@ from faircollect.policy.request import AUDIENCES, CHANNELS, KNOWN_FLAGS, OUTCOME
 from faircollect.policy.vector import decide_frame
 
 ZONES = ["Asia/Shanghai", "Asia/Urumqi", "America/New_York", "America/Chicago",
-         "Europe/London", "America/Los_Angeles", "Australia/Sydney", "Asia/Kolkata"]
+         "Europe/London", "America/Los_Angeles", "Australia/Sydney", "Asia/Kolkata",
+         "Africa/Lagos", "Asia/Manila", "Africa/Nairobi", "Asia/Jakarta", "Asia/Jayapura"]
+JURISDICTIONS = ["CN", "US", "UK", "IN", "NG", "PH", "KE", "ID"]
+# Indonesia's holidays (and the days either side) and the last days of the covered year, so
+# that weekday, holiday and calendar-coverage rules are drawn often, in every zone.
+HOLIDAY_DAYS = [date(2026, 1, 1), date(2026, 3, 19), date(2026, 3, 21), date(2026, 5, 14),
+                date(2026, 5, 15), date(2026, 8, 17), date(2026, 12, 25), date(2026, 12, 31),
+                date(2027, 1, 1), date(2025, 12, 31)]
 BODIES = [None, "", "Hi {name}, please pay {amount}. Reply STOP to opt out.",
           "Hi {name}, please pay.", "Please ask {name} to call {hotline}.",
           "您好，请转告{name}尽快归还所欠的{amount}元。", "Pay up, you lowlife."]
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-CIDS = ["c-1", "c-2", "c-3"]
+CIDS = ["c-1", "c-2", "c-3", "g-1"]
+RELATIONS = ["sibling", "spouse", "x", "guarantor", "co_maker"]
 
-instants = st.integers(0, 365 * 86_400 * 1_000_000).map(
-    lambda us: T0 + timedelta(microseconds=us))
+instants = st.one_of(
+    st.integers(0, 365 * 86_400 * 1_000_000).map(lambda us: T0 + timedelta(microseconds=us)),
+    # Around a holiday: from the day before to the day after, any second (a zone's local day
+    # differs from UTC's for part of it).
+    st.tuples(st.sampled_from(HOLIDAY_DAYS), st.integers(-86_400, 2 * 86_400)).map(
+        lambda t: datetime.combine(t[0], time(), UTC) + timedelta(seconds=t[1])),
+)
 
 
 def near(at: datetime) -> st.SearchStrategy[datetime]:
@@ -43,19 +56,20 @@ def requests(draw: st.DrawFn) -> DecisionRequest:
     windows = [w for w in draw(st.lists(st.tuples(clock, clock), max_size=2)) if w[0] != w[1]]
     flags = draw(st.lists(st.sampled_from([*KNOWN_FLAGS, "odd_flag"]), max_size=2))
     data: dict[str, Any] = {
-        "jurisdiction": "CN", "at": at.isoformat(),
+        "jurisdiction": draw(st.sampled_from(JURISDICTIONS)), "at": at.isoformat(),
         "attempt": {"channel": draw(st.sampled_from(CHANNELS)), "audience": audience,
                     "purpose": draw(st.sampled_from(PURPOSES)), "contact_id": cid,
                     "template": template},
         "borrower": {
-            "timezone": draw(st.sampled_from(ZONES)), "days_past_due": 10,
+            "timezone": draw(st.sampled_from(ZONES)),
+            "days_past_due": draw(st.sampled_from([-3, 0, 10, 15, 16, 40])),
             "unreachable_since": draw(st.one_of(st.none(), near(at))),
             "flags": flags,
             "opted_out_channels": draw(st.lists(st.sampled_from(CHANNELS), max_size=2)),
             "agreed_windows": [{"start": a, "end": b} for a, b in windows],
         },
         "contacts": [
-            {"id": c, "relation": draw(st.sampled_from(["sibling", "spouse", "x"])),
+            {"id": c, "relation": draw(st.sampled_from(RELATIONS)),
              "source": draw(st.sampled_from(["borrower_designated", "address_book",
                                              "public_record"])),
              "refused_contact": draw(st.booleans())}

@@ -35,7 +35,9 @@ def _step(doc: dict, step_id: str) -> dict:  # type: ignore[type-arg]
 def test_shipped_playbooks_load_with_one_experiment() -> None:
     books = load_playbooks(library_templates())
     assert set(books.playbooks) == {"cn-standard-2026.1", "us-standard-2026.1",
-                                    "us-calls-first-2026.1", "uk-standard-2026.1"}
+                                    "us-calls-first-2026.1", "uk-standard-2026.1",
+                                    "in-standard-2026.1", "ng-standard-2026.1",
+                                    "ph-standard-2026.1", "ke-standard-2026.1"}
     assert [b.id for b in books.challengers("us-standard-2026.1")] == ["us-calls-first-2026.1"]
     assert books.champion("CN", "high-risk") is books.playbooks["cn-standard-2026.1"]
 

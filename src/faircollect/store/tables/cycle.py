@@ -44,6 +44,7 @@ planned_attempts = Table(
     Index("ix_planned_attempts_date", "business_date", "borrower_id"),
     Index("ix_planned_attempts_borrower", "borrower_id", "business_date"),
     Index("ix_planned_attempts_decision", "decision_id"),
+    Index("ix_planned_attempts_message", "message_id"),
 )
 
 cycle_runs = Table(
