@@ -303,7 +303,7 @@ def test_templates(world: World) -> None:
 
 def test_policy(world: World) -> None:
     packs = world.run("policy", "packs", "--json").lines()
-    assert {p["jurisdiction"] for p in packs} == {"CN", "US", "UK"}
+    assert {"CN", "US", "UK"} <= {p["jurisdiction"] for p in packs}
     assert all(p["rules"] > 0 and p["title"] for p in packs)
     rule = world.run("policy", "explain", "US-7IN7", "--json").one()
     assert rule["rule"] == "US-7IN7" and rule["pack"].startswith("us-")
