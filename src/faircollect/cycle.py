@@ -172,8 +172,10 @@ class DayRun:
 def run_range(app: App, start: date, end: date, *, books: PlaybookSet | None = None,
               options: CycleOptions = CycleOptions(), actor: str = ACTOR,
               simulate: bool = False, seed: int = 7,
-              say: Say = lambda _: None) -> list[DayRun]:
-    """Run every date from `start` to `end` inclusive, in order.
+              say: Say = lambda _: None,
+              on_progress: Callable[[int, int], None] | None = None) -> list[DayRun]:
+    """Run every date from `start` to `end` inclusive, in order; `on_progress(done, total)`
+    is told of each date finished.
 
     With `simulate`, each day's messages are dispatched at their planned times (the worker
     runs on a simulated clock) and borrower responses are simulated from `seed`.
@@ -186,6 +188,9 @@ def run_range(app: App, start: date, end: date, *, books: PlaybookSet | None = N
     out: list[DayRun] = []
     cache = InputCache()  # the ledger, consents and history, updated day by day
     day = start
+    days = (end - start).days + 1
+    if on_progress is not None:
+        on_progress(0, days)
     while day <= end:
         result = run_cycle(app, day, books=books, options=options, actor=actor, cache=cache)
         if simulate:
@@ -198,6 +203,8 @@ def run_range(app: App, start: date, end: date, *, books: PlaybookSet | None = N
         else:
             out.append(DayRun(result))
             say(f"{day}: {result.allowed} allowed, {result.denied} denied")
+        if on_progress is not None:
+            on_progress(len(out), days)
         day += timedelta(days=1)
     shred_after_erasures(app, actor, say)
     return out

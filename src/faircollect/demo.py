@@ -73,18 +73,33 @@ def run_demo(
     actor: str = "demo",
     say: Say = print,
     simulate_days: int = SIMULATED_DAYS,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> DemoResult:
     """Run the demo end to end on `app`'s store; returns what each step produced.
 
     `as_of` is the business date the demo ends on; the portfolio is dated `simulate_days`
-    earlier, so every simulated day lies in the past.
+    earlier, so every simulated day lies in the past. `on_progress(done, total)` is told of
+    each step finished, each simulated day counting as one.
     """
     folder = app.settings.home / "demo-portfolio"
     start = as_of - timedelta(days=simulate_days)
+    # generate, import, snapshot, verify; and approve, each day, the compliance report.
+    steps = 4 + (simulate_days + 2 if simulate_days > 0 else 0)
+    done = 0
+
+    def step(n: int = 1) -> None:
+        nonlocal done
+        done += n
+        if on_progress is not None:
+            on_progress(done, steps)
+
+    step(0)
     say(f"generating {borrowers:,} synthetic borrowers as of {start} …")
     generated = generate_portfolio(folder, borrowers=borrowers, seed=seed, as_of=start)
+    step()
     say("importing the portfolio (field-level encryption, one transaction, audited) …")
     imported = import_portfolio(app, folder, actor=actor)
+    step()
     compliance = None
     if simulate_days > 0:
         from faircollect.cycle import run_range
@@ -96,11 +111,14 @@ def run_demo(
             "(compliance officer) …"
         )
         approve_starter_library(app)
+        step()
         say(f"simulating {simulate_days} days of the daily cycle ({first} to {as_of}) …")
-        run_range(app, first, as_of, simulate=True, seed=seed, actor=actor)
+        run_range(app, first, as_of, simulate=True, seed=seed, actor=actor,
+                  on_progress=lambda day, _days: step() if day else None)
         with app.store.read() as conn:
             report = build_report(conn, first, as_of)
         compliance = write_report(report, app.settings.home / "compliance.html")
+        step()
         say(f"compliance report: {compliance}")
     previous = (
         start
@@ -113,9 +131,11 @@ def run_demo(
         before = portfolio_snapshot(conn, previous)
     summary = summarise(now, before, as_of, previous)
     path = write_html(summary, app.settings.home / "report.html")
+    step()
     say("signing a checkpoint and verifying the whole audit log …")
     audit = AuditService(app.store, app.keys.signing_key("audit"))
     checkpoint = app.settings.home / "audit.checkpoint"
     checkpoint.write_text(audit.checkpoint(), encoding="utf-8")
     verified = audit.verify(kept=checkpoint.read_text(encoding="utf-8"))
+    step()
     return DemoResult(generated, imported, summary, path, compliance, verified, checkpoint)

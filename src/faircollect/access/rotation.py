@@ -10,6 +10,7 @@ makes sure of that); running processes pick the new keyring up without a restart
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
@@ -21,6 +22,7 @@ from faircollect.vault.keys import KeyProvider
 from faircollect.vault.vault import Vault
 
 BATCH = 500
+OnProgress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,8 @@ def master_usage(conn: Connection) -> dict[str, int]:
 
 
 def rotate_master_key(
-    store: Store, keys: KeyProvider, vault: Vault, *, actor: str, retire_old: bool = True
+    store: Store, keys: KeyProvider, vault: Vault, *, actor: str, retire_old: bool = True,
+    on_progress: OnProgress | None = None,
 ) -> Rotation:
     """Make a new master current, rewrap every data key under it, retire the old masters.
 
@@ -61,18 +64,20 @@ def rotate_master_key(
     exclusively (see `store.custody`): every transaction that wrapped under an old master
     has committed by then, so one more rewrap catches its rows, and only then are the old
     masters destroyed. Other rotations running at the same time are safe too: each batch
-    rewraps under whichever master is current when it starts.
+    rewraps under whichever master is current when it starts. `on_progress(done, total)` is
+    told of data keys rewrapped, batch by batch.
     """
     old = keys.master_ids()
     new = keys.rotate()
     with store.transaction(actor) as uow:
         uow.audit("keys.rotate", new, {"previous": old})
-    total = _rewrap_all(store, keys, vault, actor, hold_shared=True)
+    tell = _Tally(store, new, on_progress)
+    total = _rewrap_all(store, keys, vault, actor, hold_shared=True, tell=tell)
     retired: list[str] = []
     kept: list[str] = []
     if retire_old:
         with custody_exclusive(store.engine):
-            total += _rewrap_all(store, keys, vault, actor, hold_shared=False)
+            total += _rewrap_all(store, keys, vault, actor, hold_shared=False, tell=tell)
             current = keys.current_master_id()
             with store.read() as conn:
                 usage = master_usage(conn)
@@ -90,8 +95,28 @@ def rotate_master_key(
     return Rotation(keys.current_master_id(), total, tuple(retired), tuple(kept))
 
 
+class _Tally:
+    """Counts rewrapped data keys for `on_progress`, against the live keys not yet under
+    the new master when the rotation began (the total grows if writers add more)."""
+
+    def __init__(self, store: Store, new_master: str, on_progress: OnProgress | None) -> None:
+        self.on_progress = on_progress
+        self.done = 0
+        self.total = 0
+        if on_progress is not None:
+            with store.read() as conn:
+                self.total = sum(n for m, n in master_usage(conn).items() if m != new_master)
+            on_progress(0, self.total)
+
+    def __call__(self, count: int) -> None:
+        if self.on_progress is not None:
+            self.done += count
+            self.total = max(self.total, self.done)
+            self.on_progress(self.done, self.total)
+
+
 def _rewrap_all(store: Store, keys: KeyProvider, vault: Vault, actor: str, *,
-                hold_shared: bool) -> int:
+                hold_shared: bool, tell: Callable[[int], None] = lambda _n: None) -> int:
     """Rewrap, batch by batch, every live data key not under the master current now."""
     total = 0
     while True:
@@ -113,6 +138,7 @@ def _rewrap_all(store: Store, keys: KeyProvider, vault: Vault, actor: str, *,
             uow.audit("keys.rewrap", current, {"data_keys": count, "first": batch[0],
                                                "last": batch[-1]})
             total += count
+        tell(count)
 
 
 def key_status(store: Store, keys: KeyProvider) -> KeyStatus:

@@ -14,6 +14,7 @@ together could still open the erased data; `subject erase` says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -49,8 +50,10 @@ def pending_shred(store: Store) -> int:
 
 
 def shred_erased(store: Store, keys: KeyProvider, vault: Vault, *, actor: str,
-                 force: bool = False) -> Shred:
-    """Start a new key epoch when erasures await it (or `force`); see the module docstring."""
+                 force: bool = False,
+                 on_progress: Callable[[int, int], None] | None = None) -> Shred:
+    """Start a new key epoch when erasures await it (or `force`); see the module docstring.
+    `on_progress(done, total)` is told of data keys rewrapped under the new master."""
     with store.read() as conn:
         pending = list(conn.execute(
             select(data_keys.c.borrower_id).where(
@@ -58,7 +61,8 @@ def shred_erased(store: Store, keys: KeyProvider, vault: Vault, *, actor: str,
         ).scalars())
     if not pending and not force:
         return Shred(0, None, (), 0)
-    rotation = rotate_master_key(store, keys, vault, actor=actor, retire_old=True)
+    rotation = rotate_master_key(store, keys, vault, actor=actor, retire_old=True,
+                                 on_progress=on_progress)
     if rotation.kept:
         # Only a writer that ignored the custody lock could cause this; say so, mark nothing.
         raise IntegrityError(

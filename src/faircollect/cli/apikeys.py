@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from faircollect.cli._context import settings
+from faircollect.cli._output import JsonOption, emit, emit_lines
 from faircollect.errors import InputError
 
 
@@ -48,19 +49,32 @@ def create_command(
     expires: Annotated[
         str | None, typer.Option(help="Expiry, ISO 8601 with offset (2027-01-01T00:00:00Z).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Create an API key; it is printed once and only its hash is kept."""
     from faircollect.api.auth import issue_key
 
+    when = _expiry(expires)
     key = issue_key(settings(ctx).home, actor_id=actor, role=role, borrower_id=borrower,
-                    scopes=tuple(scope or ()), expires_at=_expiry(expires))
+                    scopes=tuple(scope or ()), expires_at=when)
+    if as_json:
+        # The key itself, as the text view prints it (shown once), and what it may do.
+        emit({"key": key, "actor": actor, "role": role, "borrower": borrower,
+              "scopes": list(scope or ()), "expires": when.isoformat() if when else None})
+        return
     Console().print(key, highlight=False)
 
 
-def list_command(ctx: typer.Context) -> None:
+def list_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List keys: id, actor, role, scopes, created, expiry (never a secret or hash)."""
     from faircollect.api.auth import list_keys
 
+    if as_json:
+        emit_lines({"id": k.key_id, "actor": k.actor_id, "role": k.role,
+                    "borrower": k.borrower_id, "scopes": list(k.scopes),
+                    "created": k.created_at, "expires": k.expires_at}
+                   for k in list_keys(settings(ctx).home))
+        return
     table = Table("id", "actor", "role", "borrower", "scopes", "created", "expires")
     for k in list_keys(settings(ctx).home):
         table.add_row(k.key_id, k.actor_id, k.role, k.borrower_id or "", ",".join(k.scopes),
@@ -71,9 +85,13 @@ def list_command(ctx: typer.Context) -> None:
 def revoke_command(
     ctx: typer.Context,
     key_id: Annotated[str, typer.Argument(help="The key's id, as `api-key list` shows it.")],
+    as_json: JsonOption = False,
 ) -> None:
     """Revoke a key: requests with it are refused from now on."""
     from faircollect.api.auth import revoke_key
 
     revoke_key(settings(ctx).home, key_id)
+    if as_json:
+        emit({"id": key_id, "revoked": True})
+        return
     Console().print(f"revoked {key_id}", markup=False, highlight=False)

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from faircollect.cli._context import settings
+from faircollect.cli._output import JsonOption, emit, emit_lines
 from faircollect.cli._values import parse_day
 from faircollect.errors import InputError
 
@@ -33,12 +34,16 @@ def _app(ctx: typer.Context) -> Iterator[Any]:
         app.store.dispose()
 
 
-def _run(ctx: typer.Context, actor: str, command: Callable[[Any, Any, datetime], Any]) -> None:
+def _run(ctx: typer.Context, actor: str, command: Callable[[Any, Any, datetime], Any],
+         as_json: bool = False) -> None:
     """Run `command(uow, vault, now)` in one transaction and print its result as JSON."""
     with _app(ctx) as app:
         now = app.store.clock()
         with app.store.transaction(f"operator:{actor}") as uow:
             result = command(uow, app.vault, now)
+    if as_json:
+        emit(result)
+        return
     typer.echo(json.dumps(result, default=str, sort_keys=True))
 
 
@@ -59,6 +64,7 @@ def promise(
     amount: Annotated[str, typer.Option("--amount", help="Decimal amount, e.g. 120.00.")],
     due: Annotated[str, typer.Option("--due", help="Date promised, YYYY-MM-DD.")],
     actor: Actor = "cli",
+    as_json: JsonOption = False,
 ) -> None:
     """Record a promise to pay."""
     from faircollect.cases.promises import promise_to_pay
@@ -78,6 +84,7 @@ def promise(
                 now=now,
             )
         },
+           as_json=as_json,
     )
 
 
@@ -94,6 +101,7 @@ def plan(
         bool, typer.Option("--re-age", help="Reset DPD once the plan is honoured.")
     ] = False,
     actor: Actor = "cli",
+    as_json: JsonOption = False,
 ) -> None:
     """Re-schedule a loan's arrears into a payment plan."""
     from faircollect.cases.plans import create_plan
@@ -115,6 +123,7 @@ def plan(
                 re_age=re_age,
             )
         },
+           as_json=as_json,
     )
 
 
@@ -124,6 +133,7 @@ def hardship(
     until: Annotated[str, typer.Option("--until", help="Last day of the pause, YYYY-MM-DD.")],
     reason: Annotated[str, typer.Option("--reason")] = "other",
     actor: Actor = "cli",
+    as_json: JsonOption = False,
 ) -> None:
     """Pause collection for a borrower in hardship."""
     from faircollect.cases.hardship import pause_for_hardship
@@ -137,6 +147,7 @@ def hardship(
                 uow, borrower_id=borrower_id, until=end, reason=reason, today=now.date(), now=now
             )
         },
+           as_json=as_json,
     )
 
 
@@ -147,6 +158,7 @@ def dispute_open(
     loan: Annotated[str | None, typer.Option("--loan")] = None,
     channel: Annotated[str, typer.Option("--channel", help="Channel of the notice.")] = "letter",
     actor: Actor = "cli",
+    as_json: JsonOption = False,
 ) -> None:
     """Open a dispute: the account goes on hold and the borrower is told."""
     from faircollect.cases.disputes import open_dispute
@@ -165,6 +177,7 @@ def dispute_open(
                 channel=channel,
             )
         },
+           as_json=as_json,
     )
 
 
@@ -174,6 +187,7 @@ def dispute_resolve(
     resolution: Annotated[str, typer.Option("--resolution")],
     channel: Annotated[str, typer.Option("--channel")] = "letter",
     actor: Actor = "cli",
+    as_json: JsonOption = False,
 ) -> None:
     """Resolve an open dispute and tell the borrower."""
     from faircollect.cases.disputes import resolve_dispute
@@ -186,6 +200,7 @@ def dispute_resolve(
                 uow, vault, dispute_id=dispute_id, resolution=resolution, now=now, channel=channel
             )
         },
+           as_json=as_json,
     )
 
 
@@ -200,6 +215,7 @@ def complaint_open(
     received_at: Annotated[str | None, typer.Option("--received-at")] = None,
     sla_days: Annotated[int | None, typer.Option("--sla-days")] = None,
     actor: Actor = "cli",
+    as_json: JsonOption = False,
 ) -> None:
     """Record a complaint, linked to the attempts before it."""
     from faircollect.cases.complaints import open_complaint
@@ -220,6 +236,7 @@ def complaint_open(
                 sla_days=sla_days,
             )
         },
+           as_json=as_json,
     )
 
 
@@ -228,6 +245,7 @@ def complaint_close(
     complaint_id: Annotated[str, typer.Argument()],
     root_cause: Annotated[str, typer.Option("--root-cause")],
     actor: Actor = "cli",
+    as_json: JsonOption = False,
 ) -> None:
     """Close a complaint with its root cause."""
     from faircollect.cases.complaints import close_complaint
@@ -236,10 +254,11 @@ def complaint_close(
         close_complaint(uow, complaint_id=complaint_id, root_cause=root_cause, now=now)
         return {"complaint_id": complaint_id, "state": "closed"}
 
-    _run(ctx, actor, command)
+    _run(ctx, actor, command, as_json)
 
 
-def cease(ctx: typer.Context, borrower_id: Borrower, actor: Actor = "cli") -> None:
+def cease(ctx: typer.Context, borrower_id: Borrower, actor: Actor = "cli",
+          as_json: JsonOption = False) -> None:
     """Record a borrower's request to stop collection contact."""
     from faircollect.cases.restrictions import request_cease
 
@@ -247,7 +266,7 @@ def cease(ctx: typer.Context, borrower_id: Borrower, actor: Actor = "cli") -> No
         request_cease(uow, borrower_id=borrower_id, now=now)
         return {"borrower_id": borrower_id, "flag": "cease_requested"}
 
-    _run(ctx, actor, command)
+    _run(ctx, actor, command, as_json)
 
 
 def opt_out(
@@ -255,6 +274,7 @@ def opt_out(
     borrower_id: Borrower,
     channel: Annotated[str, typer.Option("--channel")],
     actor: Actor = "cli",
+    as_json: JsonOption = False,
 ) -> None:
     """Stop using one channel for a borrower."""
     from faircollect.cases.restrictions import opt_out as record_opt_out
@@ -263,15 +283,20 @@ def opt_out(
         record_opt_out(uow, borrower_id=borrower_id, channel=channel, now=now)
         return {"borrower_id": borrower_id, "opted_out": channel}
 
-    _run(ctx, actor, command)
+    _run(ctx, actor, command, as_json)
 
 
-def show(ctx: typer.Context, borrower_ids: Annotated[list[str], typer.Argument()]) -> None:
-    """Print the case state of borrowers as JSON (what the planner sees)."""
+def show(ctx: typer.Context, borrower_ids: Annotated[list[str], typer.Argument()],
+         as_json: JsonOption = False) -> None:
+    """Print the case state of borrowers as JSON (what the planner sees); with --json, one
+    line per borrower, with its borrower_id."""
     from faircollect.cases.state import case_state
 
     with _app(ctx) as app, app.store.read() as conn:
         state = case_state(conn, borrower_ids, as_of=app.store.clock())
+    if as_json:
+        emit_lines({"borrower_id": bid, **case} for bid, case in state.items())
+        return
     typer.echo(json.dumps(state, default=str, sort_keys=True))
 
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from faircollect.cli._context import app_for, settings
+from faircollect.cli._output import JsonOption, emit, emit_lines, iso
 from faircollect.cli._privacy import read_text, write_json
 from faircollect.cli._values import parse_instant
 from faircollect.errors import InputError
@@ -44,7 +45,11 @@ def _ledger(ctx: typer.Context):  # type: ignore[no-untyped-def]
     return ConsentLedger(fc.app.store, fc.app.keys), fc.actor
 
 
-def _issued(issued) -> None:  # type: ignore[no-untyped-def]
+def _issued(issued, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    if as_json:
+        emit({"consent_id": issued.consent_id, "record_id": issued.record_id,
+              "receipt_id": issued.receipt_id})
+        return
     console.print(f"consent {issued.consent_id} record {issued.record_id} "
                   f"receipt {issued.receipt_id}", highlight=False)
 
@@ -59,6 +64,7 @@ def grant(
     contact: Annotated[str | None, typer.Option("--contact", help="Contact id, for purposes about a contact person.")] = None,
     at: At = None,
     expires: Annotated[str | None, typer.Option("--expires", help="Expiry (ISO); default: the purpose's duration.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Record a borrower's consent and issue a signed receipt."""
     ledger, actor = _ledger(ctx)
@@ -67,7 +73,7 @@ def grant(
         notice_text=read_text(notice, "notice"), policy_version=policy_version, channel=channel,
         granted_at=parse_instant(at, "--at") if at else None,
         expires_at=parse_instant(expires, "--expires") if expires else None,
-    ))
+    ), as_json)
 
 
 def withdraw(
@@ -75,11 +81,12 @@ def withdraw(
     consent_id: Annotated[str, typer.Argument(help="Consent id.")],
     channel: Channel = "paper",
     at: At = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Withdraw a consent: its use stops from that instant; a signed receipt is issued."""
     ledger, actor = _ledger(ctx)
     _issued(ledger.withdraw(actor=actor, consent_id=consent_id, channel=channel,
-                            at=parse_instant(at, "--at") if at else None))
+                            at=parse_instant(at, "--at") if at else None), as_json)
 
 
 def renew(
@@ -90,6 +97,7 @@ def renew(
     channel: Channel = "paper",
     at: At = None,
     expires: Annotated[str | None, typer.Option("--expires", help="New expiry (ISO).")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Renew a consent (never a withdrawn one) with the notice shown again."""
     ledger, actor = _ledger(ctx)
@@ -98,7 +106,7 @@ def renew(
         policy_version=policy_version, channel=channel,
         at=parse_instant(at, "--at") if at else None,
         expires_at=parse_instant(expires, "--expires") if expires else None,
-    ))
+    ), as_json)
 
 
 def show(
@@ -133,14 +141,24 @@ def review(
     as_of: Annotated[str, typer.Option("--as-of", help="Review date or time (ISO).")],
     window: Annotated[int, typer.Option("--window", help="Days ahead that count as expiring.")] = 30,
     apply: Annotated[bool, typer.Option("--apply", help="Stop the lapsed and overdue consents (audited); without it nothing changes.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List consents expiring soon, and lapsed or open-ended ones past their duration;
-    --apply stops the latter."""
+    --apply stops the latter. --json: one finding a line, `stopped` saying whether this run
+    stopped it."""
     if window < 0:
         raise InputError("--window must not be negative", field="window")
     ledger, actor = _ledger(ctx)
     result = ledger.review(actor=actor, as_of=parse_instant(as_of, "--as-of"),
                            window_days=window, apply=apply)
+    if as_json:
+        emit_lines({"finding": finding, "stopped": result.applied and finding != "expiring",
+                    "consent_id": s.consent_id, "borrower_id": s.borrower_id,
+                    "purpose": s.purpose, "contact_id": s.contact_id, "ends": iso(s.expires_at)}
+                   for finding, rows in (("expiring", result.expiring),
+                                         ("lapsed", result.lapsed), ("overdue", result.overdue))
+                   for s in rows)
+        return
     verb = "stopped" if result.applied else "to stop"
     table = Table(title=f"consent review as of {result.as_of.isoformat()}")
     for col in ("finding", "consent", "borrower", "purpose", "contact", "ends"):
@@ -165,16 +183,18 @@ def receipt(
     ctx: typer.Context,
     ident: Annotated[str, typer.Argument(help="Receipt id, or consent id for its latest receipt.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Download a signed consent receipt (JSON)."""
+    """Download a signed consent receipt (JSON; --json: on one line)."""
     ledger, _ = _ledger(ctx)
-    write_json(ledger.receipts(ident)[-1], out)
+    write_json(ledger.receipts(ident)[-1], out, as_json=as_json)
 
 
 def verify_receipt_command(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Receipt JSON file (- for stdin).")],
     public_key: Annotated[Path | None, typer.Option("--public-key", help="Controller's public key (PEM); verifies offline without the keyring.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Check a receipt's signature; exit 1 when it was altered or signed by another key."""
     from faircollect.consent.receipt import SIGNING_KEY_NAME, load_public_key, verify_receipt
@@ -193,15 +213,23 @@ def verify_receipt_command(
     if not isinstance(doc, dict):
         raise IntegrityError("not a FairCollect consent receipt")
     body = verify_receipt(doc, key)
+    if as_json:
+        emit({"verified": True, "receipt_id": body["consentReceiptID"],
+              "event": body["faircollect"]["event"],
+              "consent_id": body["faircollect"]["consentId"]})
+        return
     console.print(f"receipt {body['consentReceiptID']} verified "
                   f"({body['faircollect']['event']} of consent {body['faircollect']['consentId']})",
                   highlight=False)
 
 
-def public_key(ctx: typer.Context) -> None:
+def public_key(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Print the public key receipts are signed with (PEM), to publish."""
     from faircollect.bootstrap import open_keys
-    from faircollect.consent.receipt import SIGNING_KEY_NAME, public_key_pem
+    from faircollect.consent.receipt import SIGNING_KEY_NAME, key_id, public_key_pem
 
     key = open_keys(settings(ctx)).signing_key(SIGNING_KEY_NAME).public_key()
+    if as_json:
+        emit({"key_id": key_id(key), "public_key_pem": public_key_pem(key)})
+        return
     typer.echo(public_key_pem(key), nl=False)

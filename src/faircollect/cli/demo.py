@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func, select
 
 from faircollect.bootstrap import App
 from faircollect.cli._context import app_for, settings
+from faircollect.cli._output import JsonOption, QuietOption, emit, iso, progress
 from faircollect.cli._values import parse_day
 from faircollect.config import Settings
 from faircollect.errors import Conflict, InputError
 from faircollect.store.tables.foundation import borrowers
 from faircollect.vault.keys import KEYRING_FILE
+
+if TYPE_CHECKING:
+    from faircollect.demo import DemoResult
 
 
 def _embedded_db(cfg: Settings) -> Path | None:
@@ -68,6 +74,8 @@ def demo_command(
         bool, typer.Option("--fresh", help="Delete the embedded demo database and keyring in "
                            "FAIRCOLLECT_HOME first, and start anew.")
     ] = False,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Import a synthetic portfolio, run a simulated month, report, verify the audit log."""
     from faircollect.demo import run_demo
@@ -77,22 +85,31 @@ def demo_command(
     if not 0 <= days <= 366:
         raise InputError("--days must be between 0 and 366", field="days")
     day = parse_day(as_of, "--as-of") if as_of else datetime.now(UTC).date()
-    console = Console()
+    # With --json the narration goes to standard error (not with --quiet), the summary is
+    # the only thing on standard output.
+    console = Console(stderr=as_json, quiet=as_json and quiet)
     if fresh:
         _start_afresh(settings(ctx))
     fc = app_for(ctx)
     _refuse_existing_data(fc.app)
     started = datetime.now(UTC)
-    result = run_demo(
-        fc.app,
-        borrowers=borrowers,
-        seed=seed,
-        as_of=day,
-        actor=fc.actor,
-        say=lambda text: console.print(f"[dim]{text}[/]"),
-        simulate_days=days,
-    )
+    with progress("demo", quiet=quiet, unit="steps") as bar:
+        result = run_demo(
+            fc.app,
+            borrowers=borrowers,
+            seed=seed,
+            as_of=day,
+            actor=fc.actor,
+            say=lambda text: bar.print(console, f"[dim]{escape(text)}[/]"),
+            simulate_days=days,
+            on_progress=bar,
+        )
     s = result.summary
+    if as_json:
+        _emit_demo(result, (datetime.now(UTC) - started).total_seconds())
+        if result.audit is not None and not result.audit.ok:
+            raise typer.Exit(1)
+        return
     table = Table(title=f"Delinquency as of {s.as_of} ({s.loans:,} open loans)")
     table.add_column("bucket")
     table.add_column("accounts", justify="right")
@@ -128,3 +145,30 @@ def demo_command(
     console.print(f"finished in {seconds:.1f} s")
     if audit is not None and not audit.ok:
         raise typer.Exit(1)
+
+
+def _emit_demo(result: DemoResult, seconds: float) -> None:
+    """The demo's summary as one JSON object: what the tables and lines show."""
+    s = result.summary
+    audit = result.audit
+    emit({
+        "as_of": iso(s.as_of),
+        "previous": iso(s.previous),
+        "loans": s.loans,
+        "generated": asdict(result.generated),
+        "imported": result.imported.counts,
+        "buckets": [{"bucket": b.bucket, "accounts": b.accounts, "share": b.share,
+                     "balances": {c: b.balances.get(c, 0) for c in s.currencies}}
+                    for b in s.buckets],
+        "roll_rates": {"buckets": list(s.bucket_names),
+                       "accounts": [list(row) for row in s.roll_accounts]},
+        "portfolio_report": str(result.report_path),
+        "compliance_report": None if result.compliance_path is None
+        else str(result.compliance_path),
+        "audit": None if audit is None else {
+            "entries": audit.size, "root": audit.root.hex(), "ok": audit.ok,
+            "first_bad": audit.first_bad,
+            "checkpoint": None if result.checkpoint_path is None
+            else str(result.checkpoint_path)},
+        "seconds": round(seconds, 1),
+    })

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from faircollect.cli._output import JsonOption, QuietOption, emit, emit_lines, progress
 from faircollect.cli._values import parse_day
 from faircollect.errors import InputError
 from faircollect.policy import builtin_packs, resolve_pack
@@ -36,8 +37,10 @@ def check(
     file: Annotated[
         str, typer.Argument(help="JSON request or JSON Lines of requests; - for stdin")
     ],
+    as_json: JsonOption = False,
 ) -> None:
-    """Decide each request; print one decision per line (JSON Lines), in input order."""
+    """Decide each request; print one decision per line (JSON Lines), in input order (so
+    --json changes nothing)."""
     text, source = _read(file)
     requests = read_requests(text, source)
     for d in decide_many(requests):
@@ -45,8 +48,12 @@ def check(
     sys.stdout.flush()
 
 
-def packs() -> None:
+def packs(as_json: JsonOption = False) -> None:
     """List the rule packs and their versions."""
+    if as_json:
+        emit_lines({"pack": p.id, "jurisdiction": p.jurisdiction, "rules": len(p.rules),
+                    "title": p.title} for p in builtin_packs())
+        return
     table = Table("pack", "jurisdiction", "rules", "title")
     for p in builtin_packs():
         table.add_row(p.id, p.jurisdiction, str(len(p.rules)), p.title)
@@ -56,12 +63,19 @@ def packs() -> None:
 def explain(
     rule: Annotated[str, typer.Argument(help="A rule id, e.g. US-7IN7")],
     pack: Annotated[str | None, typer.Option(help="Pack id or jurisdiction to look in")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Print a rule with its kind, parameters and citation."""
     candidates = [resolve_pack(pack)] if pack else list(builtin_packs())
     for p in candidates:
         if any(r.id == rule for r in p.rules):
             r = p.rule(rule)
+            if as_json:
+                emit({"rule": r.id, "pack": p.id, "category": r.category, "kind": r.kind,
+                      "summary": r.summary or None, "citation": r.citation,
+                      "applies_to": r.applies_to.model_dump(mode="json", exclude_none=True),
+                      "parameters": r.params.model_dump(mode="json")})
+                return
             console = Console()
             console.print(f"[bold]{r.id}[/]  ({r.category}, kind {r.kind}, pack {p.id})")
             if r.summary:
@@ -86,6 +100,7 @@ def replay(
     examples: Annotated[int, typer.Option(min=0, max=100,
                                           help="Example decision ids per change")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Re-decide recorded decisions under another pack version; report what would change."""
     from faircollect.cli._context import app_for
@@ -94,8 +109,10 @@ def replay(
 
     start, end = parse_day(from_, "--from"), parse_day(to, "--to")
     new = pack_for(pack)
-    report = run_replay(app_for(ctx).app.store, new, start=start, end=end,
-                        all_packs=all_packs, examples=examples)
+    with progress("replaying", quiet=quiet, unit="decisions") as bar:
+        report = run_replay(app_for(ctx).app.store, new, start=start, end=end,
+                            all_packs=all_packs, examples=examples,
+                            on_progress=bar if bar.drawn else None)
     data = report.to_json()
     if as_json:
         sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")

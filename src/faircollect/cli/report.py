@@ -9,6 +9,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from faircollect.cli._context import app_for
+from faircollect.cli._output import JsonOption, emit
 from faircollect.cli._values import parse_day
 from faircollect.errors import InputError
 
@@ -22,8 +23,12 @@ def report_command(
     ctx: typer.Context,
     start: Annotated[str | None, typer.Option("--from", help="First business date.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last business date.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Write compliance.html: attempts by local hour, denials, contact persons, roll rates."""
+    """Write compliance.html: attempts by local hour, denials, contact persons, roll rates.
+
+    --json prints where it wrote and the report's headline counts (aggregates only).
+    """
     from faircollect.reports.compliance import build_report, write_report
     from faircollect.store.tables.cycle import planned_attempts
 
@@ -41,5 +46,16 @@ def report_command(
     path = write_report(report, fc.app.settings.home / "compliance.html")
     from faircollect.private import wrote
 
+    if as_json:
+        Console(stderr=True).print(wrote(path), highlight=False, soft_wrap=True)
+        emit({"path": str(path), "from": report.start.isoformat(), "to": report.end.isoformat(),
+              "attempts": report.attempts, "allowed": report.allowed, "sent": report.sent,
+              "at_send": report.at_send,
+              "denials_by_category": dict(report.denials_by_category),
+              "denials_by_rule": dict(report.denials_by_rule),
+              "holds": dict(report.holds),
+              "address_book_awaiting_deletion": report.address_book_awaiting_deletion,
+              "phones_unverified": report.phones_unverified})
+        return
     Console().print(f"report: {path}", highlight=False)
     Console(stderr=True).print(wrote(path), highlight=False, soft_wrap=True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import orjson
 import typer
 
+from faircollect.cli._output import JsonOption, QuietOption, emit, progress
 from faircollect.errors import InputError
 
 if TYPE_CHECKING:
@@ -40,11 +41,14 @@ def lint_command(
         "--strict/--exit-zero",
         help="--strict: exit 1 when any template is non-compliant. --exit-zero (the default, "
              "as spec/template-lint.md states): exit 0 whatever the findings.")] = False,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Lint each template line; print one JSON result per line, in order (spec/template-lint.md).
 
     Exit 0 whatever the findings (or, with --strict, 1 if any template is non-compliant);
-    2 on malformed input, with the line named. The output is the same either way.
+    2 on malformed input, with the line named. The output is the same either way, and with
+    --json (it is JSON Lines already).
     """
     from faircollect.content.batch import parse_lines, results
 
@@ -57,13 +61,16 @@ def lint_command(
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {file}: {type(exc).__name__}", file=file) from None
     requests = parse_lines(lines, source=source)
-    out = sys.stdout
     non_compliant = 0
-    for result in results(requests):
-        out.write(orjson.dumps(result).decode("utf-8"))
-        out.write("\n")
-        if result.get("compliant") is False:
-            non_compliant += 1
+    with progress("linting", quiet=quiet, unit="templates") as bar:
+        out = sys.stdout  # inside: on a terminal the bar puts these lines above itself
+        bar(0, len(requests))
+        for done, result in enumerate(results(requests), 1):
+            out.write(orjson.dumps(result).decode("utf-8"))
+            out.write("\n")
+            if result.get("compliant") is False:
+                non_compliant += 1
+            bar(done, len(requests))
     out.flush()
     if strict and non_compliant:
         raise typer.Exit(1)
@@ -82,7 +89,8 @@ def _registry(ctx: typer.Context) -> tuple[TemplateRegistry, Actor]:
 
 
 def _print(t: Template) -> None:
-    sys.stdout.write(orjson.dumps(t.to_dict()).decode("utf-8") + "\n")
+    # Already one JSON object a line; --json on these commands gives the same.
+    emit(t.to_dict())
 
 
 def add_command(
@@ -97,6 +105,7 @@ def add_command(
     body_file: Annotated[Path | None, typer.Option(help="Read the body from a file.")] = None,
     from_library: Annotated[bool, typer.Option(
         "--from-library", help="Add every starter-library template as a draft.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Add a template draft (or the next version of one); prints the stored version."""
     from faircollect.content.starter import starter_templates
@@ -126,7 +135,7 @@ def _targets(template_id: str | None, every: bool) -> None:
 
 def submit_command(ctx: typer.Context, template_id: Annotated[str | None, typer.Argument()] = None,
                    version: Annotated[int | None, _VERSION] = None,
-                   every: Annotated[bool, _ALL] = False) -> None:
+                   every: Annotated[bool, _ALL] = False, as_json: JsonOption = False) -> None:
     """Send a draft (or with --all, every draft) for review; refused while lint finds anything."""
     from faircollect.content.template import State
 
@@ -141,7 +150,8 @@ def submit_command(ctx: typer.Context, template_id: Annotated[str | None, typer.
 
 def approve_command(ctx: typer.Context, template_id: Annotated[str | None, typer.Argument()] = None,
                     version: Annotated[int | None, _VERSION] = None,
-                    every: Annotated[bool, _ALL] = False) -> None:
+                    every: Annotated[bool, _ALL] = False,
+                    as_json: JsonOption = False) -> None:
     """Approve a version in review (or with --all, every one): compliance role, not the author."""
     from faircollect.content.template import State
 
@@ -155,21 +165,24 @@ def approve_command(ctx: typer.Context, template_id: Annotated[str | None, typer
 
 
 def send_back_command(ctx: typer.Context, template_id: str,
-                      version: Annotated[int | None, _VERSION] = None) -> None:
+                      version: Annotated[int | None, _VERSION] = None,
+                      as_json: JsonOption = False) -> None:
     """Return a version in review to its author as a draft (compliance role)."""
     registry, actor = _registry(ctx)
     _print(registry.send_back(actor, template_id, version))
 
 
 def retire_command(ctx: typer.Context, template_id: str,
-                   version: Annotated[int | None, _VERSION] = None) -> None:
+                   version: Annotated[int | None, _VERSION] = None,
+                   as_json: JsonOption = False) -> None:
     """Withdraw an approved version (compliance role)."""
     registry, actor = _registry(ctx)
     _print(registry.retire(actor, template_id, version))
 
 
 def list_command(ctx: typer.Context, state: Annotated[str | None, typer.Option(
-        help="draft | in_review | approved | retired")] = None) -> None:
+        help="draft | in_review | approved | retired")] = None,
+        as_json: JsonOption = False) -> None:
     """List template versions as JSON Lines."""
     from faircollect.content.template import State
 
@@ -183,7 +196,8 @@ def list_command(ctx: typer.Context, state: Annotated[str | None, typer.Option(
 
 
 def show_command(ctx: typer.Context, template_id: str,
-                 version: Annotated[int | None, _VERSION] = None) -> None:
+                 version: Annotated[int | None, _VERSION] = None,
+                 as_json: JsonOption = False) -> None:
     """Show one version (default: the newest) as JSON."""
     registry, _ = _registry(ctx)
     _print(registry.get(template_id, version))

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Row, and_, exists, or_, select
+from sqlalchemy import Row, and_, exists, func, or_, select
 
 from faircollect.dispatch import outbox as box
 from faircollect.dispatch.address import read_address
@@ -348,15 +348,23 @@ class Worker:
         return stats
 
     # -- the loop -------------------------------------------------------------------------
-    def has_work(self) -> bool:
-        """Whether a message is due now or a claim has gone stale."""
+    def _due(self) -> Any:
         now = self._now()
-        due = or_(
+        return or_(
             and_(outbox.c.state == "pending", outbox.c.planned_at <= now),
             and_(outbox.c.state == "sending", outbox.c.claimed_until < now),
         )
+
+    def has_work(self) -> bool:
+        """Whether a message is due now or a claim has gone stale."""
         with self.store.read() as conn:
-            return bool(conn.execute(select(exists().where(due))).scalar())
+            return bool(conn.execute(select(exists().where(self._due()))).scalar())
+
+    def due_count(self) -> int:
+        """How many messages are due now or held by a stale claim."""
+        with self.store.read() as conn:
+            return int(conn.execute(
+                select(func.count()).select_from(outbox).where(self._due())).scalar_one())
 
     def run(
         self,
@@ -364,13 +372,23 @@ class Worker:
         once: bool = False,
         until_empty: bool = False,
         stop: Callable[[], bool] = lambda: False,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> Stats:
-        """Work batches: one (`once`), until nothing is due (`until_empty`) or until `stop()`."""
+        """Work batches: one (`once`), until nothing is due (`until_empty`) or until `stop()`.
+
+        `on_progress(done, total)` is told after each batch how many messages were worked
+        (claimed or reconciled) and how many that is out of, counting those still due.
+        """
         total = Stats()
         self.warm_up()
+        if on_progress is not None:
+            on_progress(0, self.due_count())
         while not stop():
             batch = self.run_batch()
             total.add(batch)
+            if on_progress is not None:
+                done = total.claimed + total.reconciled
+                on_progress(done, done + self.due_count())
             if once:
                 break
             if batch.claimed or batch.reconciled:

@@ -12,7 +12,7 @@ By default only decisions recorded under the same pack family as the new pack ar
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from faircollect.errors import InputError
 from faircollect.policy.batch import batch_from_requests
@@ -178,10 +178,13 @@ def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Recorded]]:
 
 def replay(store: Store, pack: Pack, *, start: date, end: date, all_packs: bool = False,
            examples: int = 5, chunk_size: int = 10_000,
-           linter: Linter = content_lint) -> ReplayReport:
+           linter: Linter = content_lint,
+           on_progress: Callable[[int, int], None] | None = None) -> ReplayReport:
     """Re-decide every decision recorded from `start` to `end` (UTC days, inclusive).
 
     Reads in chunks, so memory stays bounded whatever the range; writes nothing.
+    `on_progress(done, total)` is told of decisions re-decided, chunk by chunk (the total is
+    counted first, only when it is asked for).
     """
     if end < start:
         raise InputError("field to: the end date is before the start date", field="to")
@@ -196,7 +199,16 @@ def replay(store: Store, pack: Pack, *, start: date, end: date, all_packs: bool 
         query = query.where(t.pack_id.like(f"{fam}-%"))
     report = ReplayReport(pack=pack.id, start=start, end=end, family=fam)
     with store.read() as conn:
+        total = 0
+        if on_progress is not None:
+            total = int(conn.execute(
+                select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
+            on_progress(0, total)
+        done = 0
         result = conn.execution_options(yield_per=chunk_size).execute(query)
         for chunk in _chunks(result, chunk_size):
             compare(report, chunk, pack, examples=examples, linter=linter)
+            done += len(chunk)
+            if on_progress is not None:
+                on_progress(done, max(total, done))
     return report

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -57,6 +58,7 @@ FLAG_RATES = {
     "deceased": 0.001,
 }
 JURISDICTION_FLAGS = {"US": {"attorney_represented": 0.004}, "UK": {"breathing_space": 0.006}}
+PROGRESS_EVERY = 1000  # borrowers written between two progress reports
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,15 @@ def _pick(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
 
 
 def generate_portfolio(
-    directory: Path, *, borrowers: int = 10_000, seed: int = 7, as_of: date | None = None
+    directory: Path,
+    *,
+    borrowers: int = 10_000,
+    seed: int = 7,
+    as_of: date | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> GeneratedCounts:
-    """Write borrowers/contacts/consents/loans/payments CSV files into `directory`."""
+    """Write borrowers/contacts/consents/loans/payments CSV files into `directory`;
+    `on_progress(done, total)` is told of borrowers written, every thousand and at the end."""
     rng = random.Random(seed)
     as_of = as_of or datetime.now(UTC).date()
     directory.mkdir(parents=True, exist_ok=True)
@@ -183,6 +191,8 @@ def generate_portfolio(
         )
         w["payments"].writerow(["payment_id", "loan_id", "paid_on", "amount"])
         n = {"contacts": 0, "consents": 0, "loans": 0, "payments": 0}
+        if on_progress is not None:
+            on_progress(0, borrowers)
         for i in range(borrowers):
             juris = rng.choices(["CN", "US", "UK"], weights=[5, 3, 2])[0]
             zone = rng.choice(ZONES[juris])
@@ -216,6 +226,8 @@ def generate_portfolio(
             _contacts_and_consents(rng, w, n, bid, juris, zone, onboarded, as_of)
             for _ in range(1 if rng.random() < 0.75 else 2):
                 _loan(rng, w, n, bid, juris, onboarded, as_of)
+            if on_progress is not None and ((i + 1) % PROGRESS_EVERY == 0 or i + 1 == borrowers):
+                on_progress(i + 1, borrowers)
         return GeneratedCounts(borrowers, n["contacts"], n["consents"], n["loans"], n["payments"])
     finally:
         for fh in files.values():

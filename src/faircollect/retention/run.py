@@ -7,6 +7,7 @@ A borrower is due on the day their period ends: last activity + N years <= as-of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -97,20 +98,26 @@ def due(conn: Connection, as_of: date, policy: RetentionPolicy | None = None) ->
 
 
 def run_retention(
-    store: Store, vault: Vault, *, actor: str, as_of: date, dry_run: bool = False
+    store: Store, vault: Vault, *, actor: str, as_of: date, dry_run: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[Due]:
-    """Erase every borrower due on `as_of` (each in its own transaction); returns them."""
+    """Erase every borrower due on `as_of` (each in its own transaction); returns them.
+    `on_progress(done, total)` is told of each erasure."""
     with store.read() as conn:
         todo = due(conn, as_of)
     if dry_run:
         return todo
-    for d in todo:
+    if on_progress is not None:
+        on_progress(0, len(todo))
+    for done, d in enumerate(todo, 1):
         with store.transaction(actor) as uow:
             erase_in(uow, vault, d.borrower_id, reason="retention", now=store.clock())
             uow.audit("retention.erase", d.borrower_id, {
                 "as_of": as_of, "last_activity": d.last_activity, "due_on": d.due_on,
                 "kind": KIND, "jurisdiction": d.jurisdiction,
             })
+        if on_progress is not None:
+            on_progress(done, len(todo))
     return todo
 
 
