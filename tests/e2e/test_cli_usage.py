@@ -135,6 +135,18 @@ def test_piped_tables_are_never_cut_to_80_columns() -> None:
     assert "…" not in run.stdout
 
 
+def test_piped_help_keeps_a_readable_width() -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in __import__("os").environ.items() if k != "COLUMNS"}
+    run = subprocess.run([sys.executable, "-m", "faircollect", "consent", "grant", "--help"],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "--expires" in run.stdout
+    assert max(len(line) for line in run.stdout.splitlines()) <= 80
+
+
 # -- faircollect import: bad folders and files are one error line, exit 2, no personal data --
 
 _BORROWERS_GBK = (

@@ -151,13 +151,15 @@ PIPED_WIDTH = "10000"
 
 
 @contextmanager
-def _unbounded_width_when_piped() -> Iterator[None]:
+def _unbounded_width_when_piped(argv: list[str]) -> Iterator[None]:
     """Piped output is for programs: never wrap or truncate a table to 80 columns.
 
     Rich reads COLUMNS whenever it measures, so this covers every console of the CLI; a
-    terminal keeps its own width, and a COLUMNS the user set is left alone.
+    terminal keeps its own width, and a COLUMNS the user set is left alone. Help is for
+    people (`--help | less`): its panels would be padded to the whole width, so it keeps
+    the default.
     """
-    if "COLUMNS" in os.environ or sys.stdout.isatty():
+    if "COLUMNS" in os.environ or sys.stdout.isatty() or {"--help", "-h"} & set(argv):
         yield
         return
     os.environ["COLUMNS"] = PIPED_WIDTH
@@ -169,7 +171,7 @@ def _unbounded_width_when_piped() -> Iterator[None]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
-    with _unbounded_width_when_piped():
+    with _unbounded_width_when_piped(list(sys.argv[1:] if argv is None else argv)):
         return _main(argv)
 
 
