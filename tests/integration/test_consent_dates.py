@@ -98,3 +98,47 @@ def test_instants_past_the_calendar_are_bad_input_on_every_face(
         answer = client.post("/v1/policy/decisions", json=request,
                              headers={"Authorization": f"Bearer {staff}"})
         assert answer.status_code in (400, 422) and "at" in answer.text, answer.text
+
+
+def test_the_date_rules_hold_through_the_cli_and_the_api(app) -> None:  # type: ignore[no-untyped-def]
+    """A withdrawal dated past the skew allowance and an expiry past the purpose's maximum
+    are refused by `faircollect consent` and by the API alike, naming the field."""
+    import os
+    import subprocess
+
+    seed(app)
+    env = {**os.environ, "FAIRCOLLECT_HOME": str(app.settings.home),
+           "FAIRCOLLECT_DATABASE_URL": app.settings.database_url.value,
+           "FAIRCOLLECT_ACTOR": "officer", "FAIRCOLLECT_ROLES": "compliance"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "faircollect", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    now = datetime.now(UTC)
+    maximum = load_catalogue().purpose(PURPOSE).max_duration
+    too_late = (now + maximum + timedelta(days=2)).isoformat()
+    future = (now + WITHDRAWAL_CLOCK_SKEW + timedelta(hours=1)).isoformat()
+    notice = app.settings.home / "notice.txt"
+    notice.write_text(NOTICE, encoding="utf-8")
+    grant = ["consent", "grant", "b-2", PURPOSE, "--notice", str(notice),
+             "--policy-version", "pp-1", "--json"]
+    refused = cli(*grant, "--expires", too_late)
+    assert refused.returncode == 2 and "expires_at" in refused.stderr, refused.stderr
+    granted = cli(*grant)
+    assert granted.returncode == 0, granted.stderr
+    cid = json.loads(granted.stdout)["consent_id"]
+    refused = cli("consent", "withdraw", cid, "--at", future)
+    assert refused.returncode == 2 and "at" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    key = issue_key(app.settings.home, actor_id="portal:b-2", role="borrower", borrower_id="b-2")
+    with TestClient(create_app(app.settings, rate_limit=0)) as client:
+        auth = {"Authorization": f"Bearer {key}"}
+        body = {"borrower_id": "b-2", "purpose": PURPOSE, "notice_text": NOTICE,
+                "policy_version": "pp-1"}
+        r = client.post("/v1/consents", json={**body, "expires_at": too_late}, headers=auth)
+        assert r.status_code == 422 and "expires_at" in r.text, r.text
+        r = client.post(f"/v1/consents/{cid}/withdraw", json={"at": future}, headers=auth)
+        assert r.status_code == 422 and '"field":"at"' in r.text, r.text
+        r = client.post(f"/v1/consents/{cid}/withdraw", json={}, headers=auth)
+        assert r.status_code == 200, r.text  # now is fine
