@@ -82,3 +82,19 @@ def test_the_compliance_report_counts_its_steps(app: Any) -> None:
         report = build_report(conn, date(2026, 11, 1), date(2026, 11, 2), on_progress=calls)
     assert report.start == date(2026, 11, 1)
     assert calls == [(n, REPORT_STEPS) for n in range(1, REPORT_STEPS + 1)]
+
+
+def test_consent_review_counts_the_consents_it_examines(app: Any) -> None:
+    from datetime import UTC, datetime
+
+    from faircollect.consent.ledger import ConsentLedger
+
+    seed(app)
+    ledger = ConsentLedger(app.store, app.keys)
+    for borrower in ("b-1", "b-2"):
+        ledger.grant(actor="t", borrower_id=borrower, purpose="electronic_communications",
+                     notice_text="We send reminders by SMS. You can withdraw at any time.",
+                     policy_version="pp-1", channel="app")
+    calls = Calls()
+    ledger.review(actor="t", as_of=datetime.now(UTC), on_progress=calls)
+    assert calls.rises_to_its_total() and calls[-1][1] >= 2
