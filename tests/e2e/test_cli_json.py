@@ -205,6 +205,7 @@ def test_api_keys(world: World) -> None:
     listed = world.run("api-key", "list", "--json")
     mine = [k for k in listed.lines() if k["actor"] == "dialer"]
     assert len(mine) == 1 and mine[0]["role"] == "collector" and mine[0]["id"]
+    assert made["id"] == mine[0]["id"]  # the id to revoke it by, given at creation
     assert made["key"] not in listed.out  # the secret is shown once, at creation
     assert world.run("api-key", "revoke", mine[0]["id"], "--json").one() == {
         "id": mine[0]["id"], "revoked": True}

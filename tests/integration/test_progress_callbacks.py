@@ -71,3 +71,30 @@ def test_demo_steps_reach_the_total(tmp_path: Path) -> None:
         app.store.dispose()
     # generate, import, approve, two days, compliance report, snapshot, verify.
     assert [d for d, _ in calls] == list(range(9)) and {t for _, t in calls} == {8}
+
+
+def test_the_compliance_report_counts_its_steps(app: Any) -> None:
+    from faircollect.reports.compliance import REPORT_STEPS, build_report
+
+    seed(app)
+    calls = Calls()
+    with app.store.read() as conn:
+        report = build_report(conn, date(2026, 11, 1), date(2026, 11, 2), on_progress=calls)
+    assert report.start == date(2026, 11, 1)
+    assert calls == [(n, REPORT_STEPS) for n in range(1, REPORT_STEPS + 1)]
+
+
+def test_consent_review_counts_the_consents_it_examines(app: Any) -> None:
+    from datetime import UTC, datetime
+
+    from faircollect.consent.ledger import ConsentLedger
+
+    seed(app)
+    ledger = ConsentLedger(app.store, app.keys)
+    for borrower in ("b-1", "b-2"):
+        ledger.grant(actor="t", borrower_id=borrower, purpose="electronic_communications",
+                     notice_text="We send reminders by SMS. You can withdraw at any time.",
+                     policy_version="pp-1", channel="app")
+    calls = Calls()
+    ledger.review(actor="t", as_of=datetime.now(UTC), on_progress=calls)
+    assert calls.rises_to_its_total() and calls[-1][1] >= 2

@@ -144,6 +144,13 @@ def issue_key(
     return key
 
 
+def key_id_of(home: Path, key: str) -> str | None:
+    """The id `api-key list` and `revoke` use for `key`, or None for an unknown key."""
+    digest = _digest(key)
+    entry = _load(home).get(digest)
+    return None if entry is None else _key_id(digest, entry)
+
+
 def list_keys(home: Path) -> list[KeyInfo]:
     """Every key's id, actor, role, scopes, creation and expiry, oldest first."""
     out = [

@@ -52,14 +52,15 @@ def create_command(
     as_json: JsonOption = False,
 ) -> None:
     """Create an API key; it is printed once and only its hash is kept."""
-    from faircollect.api.auth import issue_key
+    from faircollect.api.auth import issue_key, key_id_of
 
     when = _expiry(expires)
     key = issue_key(settings(ctx).home, actor_id=actor, role=role, borrower_id=borrower,
                     scopes=tuple(scope or ()), expires_at=when)
     if as_json:
         # The key itself, as the text view prints it (shown once), and what it may do.
-        emit({"key": key, "actor": actor, "role": role, "borrower": borrower,
+        emit({"key": key, "id": key_id_of(settings(ctx).home, key), "actor": actor,
+              "role": role, "borrower": borrower,
               "scopes": list(scope or ()), "expires": when.isoformat() if when else None})
         return
     Console().print(key, highlight=False)

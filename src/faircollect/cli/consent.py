@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from faircollect.cli._context import app_for, settings
-from faircollect.cli._output import JsonOption, emit, emit_lines, iso
+from faircollect.cli._output import JsonOption, QuietOption, emit, emit_lines, iso, progress
 from faircollect.cli._privacy import read_text, write_json
 from faircollect.cli._values import parse_instant
 from faircollect.errors import InputError
@@ -142,6 +142,7 @@ def review(
     window: Annotated[int, typer.Option("--window", help="Days ahead that count as expiring.")] = 30,
     apply: Annotated[bool, typer.Option("--apply", help="Stop the lapsed and overdue consents (audited); without it nothing changes.")] = False,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """List consents expiring soon, and lapsed or open-ended ones past their duration;
     --apply stops the latter. --json: one finding a line, `stopped` saying whether this run
@@ -149,8 +150,9 @@ def review(
     if window < 0:
         raise InputError("--window must not be negative", field="window")
     ledger, actor = _ledger(ctx)
-    result = ledger.review(actor=actor, as_of=parse_instant(as_of, "--as-of"),
-                           window_days=window, apply=apply)
+    with progress("reviewing consents", quiet=quiet, unit="consents") as bar:
+        result = ledger.review(actor=actor, as_of=parse_instant(as_of, "--as-of"),
+                               window_days=window, apply=apply, on_progress=bar)
     if as_json:
         emit_lines({"finding": finding, "stopped": result.applied and finding != "expiring",
                     "consent_id": s.consent_id, "borrower_id": s.borrower_id,

@@ -9,7 +9,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from faircollect.cli._context import app_for
-from faircollect.cli._output import JsonOption, emit
+from faircollect.cli._output import JsonOption, QuietOption, emit, progress
 from faircollect.cli._values import parse_day
 from faircollect.errors import InputError
 
@@ -24,6 +24,7 @@ def report_command(
     start: Annotated[str | None, typer.Option("--from", help="First business date.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last business date.")] = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Write compliance.html: attempts by local hour, denials, contact persons, roll rates.
 
@@ -42,7 +43,8 @@ def report_command(
             raise InputError("no cycle has run yet: run `faircollect cycle` first", field="from")
         if last < first:
             raise InputError(f"--to {last} is before --from {first}", field="to")
-        report = build_report(conn, first, last)
+        with progress("building the compliance report", quiet=quiet, unit="steps") as bar:
+            report = build_report(conn, first, last, on_progress=bar)
     path = write_report(report, fc.app.settings.home / "compliance.html")
     from faircollect.private import wrote
 

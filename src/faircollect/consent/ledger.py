@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -221,7 +221,8 @@ class ConsentLedger:
             return self._issue(uow, rec, b.jurisdiction, b.locale, now)
 
     def review(
-        self, *, actor: str, as_of: datetime, window_days: int = 30, apply: bool = False
+        self, *, actor: str, as_of: datetime, window_days: int = 30, apply: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> Review:
         """List consents expiring within the window, and lapsed or overdue ones to stop.
 
@@ -229,17 +230,19 @@ class ConsentLedger:
         `apply`, a lapsed consent (its last span ended by expiry) gets an `expire` record
         marking the stop, and an open-ended consent older than its purpose's default duration
         gets an `expire` record at `as_of`, which ends its validity there; the run is audited
-        (`consent.review`). Applying twice changes nothing more.
+        (`consent.review`). Applying twice changes nothing more. `on_progress(done, total)`
+        counts the consents examined (every thousand, and at the end).
         """
         as_of = _aware(as_of, "as_of")
         if not apply:
             with self.store.read() as conn:
-                expiring, lapsed, overdue = self._review(conn, as_of, window_days)
+                expiring, lapsed, overdue = self._review(conn, as_of, window_days, on_progress)
             return Review(as_of, _states(expiring), _states(lapsed), _states(overdue),
                           applied=False)
         now = self.store.clock()
         with self.store.transaction(actor) as uow:
-            expiring, lapsed, overdue = self._review(uow.conn, as_of, window_days)
+            expiring, lapsed, overdue = self._review(uow.conn, as_of, window_days,
+                                                     on_progress)
             for why, found in (("lapsed", lapsed), ("overdue", overdue)):
                 for _, stop in found:
                     if stop is not None:
@@ -250,7 +253,8 @@ class ConsentLedger:
             })
         return Review(as_of, _states(expiring), _states(lapsed), _states(overdue), applied=True)
 
-    def _review(self, conn: Connection, as_of: datetime, window_days: int) -> tuple[
+    def _review(self, conn: Connection, as_of: datetime, window_days: int,
+                on_progress: Callable[[int, int], None] | None = None) -> tuple[
         list[_Finding], list[_Finding], list[_Finding]
     ]:
         """What a review at `as_of` finds; each finding carries the stop it would write."""
@@ -261,7 +265,10 @@ class ConsentLedger:
         by_consent: dict[str, list[ConsentRecord]] = {}
         for r in load_records(conn):
             by_consent.setdefault(r.consent_id, []).append(r)
-        for recs in by_consent.values():
+        total = len(by_consent)
+        for done, recs in enumerate(by_consent.values()):
+            if on_progress is not None and done % 1000 == 0:
+                on_progress(done, total)
             if any(r.kind == "withdraw" for r in recs):
                 continue
             st = record.state(recs, as_of)
@@ -284,6 +291,8 @@ class ConsentLedger:
                     cut = replace(_cut(last, as_of, as_of),
                                   record_id=max(r.record_id for r in recs) + 1)
                     overdue.append((record.state([*recs, cut], as_of), (last, as_of)))
+        if on_progress is not None:
+            on_progress(total, total)
         return expiring, lapsed, overdue
 
     # -- queries --------------------------------------------------------------------------

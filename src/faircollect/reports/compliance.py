@@ -8,6 +8,8 @@ ids of rules and playbook steps appear: no names, numbers or message bodies.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -63,8 +65,21 @@ def _count_flagged(conn: Connection, table: Any) -> int:
         table.c.phone_unverified.is_(True))).scalar_one())
 
 
-def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
-    """Gather the report for business dates `start`..`end` from the store."""
+REPORT_STEPS = 7  # what `on_progress` counts to: each a read or an aggregate of the store
+
+
+def build_report(conn: Connection, start: date, end: date,
+                 on_progress: Callable[[int, int], None] | None = None) -> ComplianceReport:
+    """Gather the report for business dates `start`..`end` from the store.
+
+    `on_progress(done, REPORT_STEPS)` is told after each step (the attempts, the outbox,
+    the deferrals, the contact persons and holds, the two snapshots, the experiments)."""
+    steps = itertools.count(1)
+
+    def step() -> None:
+        if on_progress is not None:
+            on_progress(next(steps), REPORT_STEPS)
+
     p = planned_attempts.c
     att = pl.DataFrame(
         [tuple(r) for r in _rows(conn, select(
@@ -78,6 +93,7 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
                 "planned_at": pl.Datetime("us", "UTC"), "message_id": pl.String,
                 "playbook_id": pl.String, "arm": pl.String, "timezone": pl.String},
         orient="row")
+    step()
     box = pl.DataFrame(
         [tuple(r) for r in _rows(conn, select(outbox.c.message_id, outbox.c.state,
                                               outbox.c.sent_at))],
@@ -91,6 +107,7 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
         hours = part["sent_at"].dt.convert_time_zone(str(tz)).dt.hour().to_list()
         for h in hours:
             by_hour[h] += 1
+    step()
     queued = set(att["message_id"].drop_nulls().to_list())
     deferred = sum(1 for (subject,) in _rows(conn, select(audit_entries.c.subject).where(
         audit_entries.c.action == "dispatch.deferred"))
@@ -102,6 +119,7 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
                "expired": int(states.get("expired", 0)),
                "cancelled": int(states.get("cancelled", 0)),
                "still queued": int(states.get("pending", 0) + states.get("sending", 0))}
+    step()
     denied = att.filter(~pl.col("allowed"))
 
     def tally(col: str) -> list[tuple[str, int]]:
@@ -126,8 +144,14 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
         "borrowers": _count_flagged(conn, borrowers),
         "contacts": _count_flagged(conn, contacts),
     }
-    first, last = portfolio_snapshot(conn, start), portfolio_snapshot(conn, end)
+    step()
+    first = portfolio_snapshot(conn, start)
+    step()
+    last = portfolio_snapshot(conn, end)
+    step()
     names, matrix = _rolls(first, last)
+    arms = _arms(conn, att, start, end, first, last)
+    step()
     return ComplianceReport(
         start=start, end=end, attempts=att.height, allowed=att.height - denied.height,
         sent=int(att["sent"].sum()), by_hour=by_hour, at_send=at_send,
@@ -135,7 +159,7 @@ def build_report(conn: Connection, start: date, end: date) -> ComplianceReport:
         contact_persons=persons,
         complaints=sorted((a, b, n) for (a, b), n in ctab.items()), holds=holds,
         address_book_awaiting_deletion=book, phones_unverified=unverified, roll_names=names, roll_accounts=matrix,
-        arms=_arms(conn, att, start, end, first, last),
+        arms=arms,
     )
 
 
