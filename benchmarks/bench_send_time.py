@@ -42,6 +42,13 @@ def _drain(home: Path, db: Path, check: bool) -> tuple[int, float, float]:
     channel = FileChannel(db.parent / ("out-check" if check else "out-plain"))
     worker = Worker(app.store, app.vault, channel,
                     WorkerOptions(batch=5000, poll_interval=0, send_time_check=check))
+    if check:  # as in a fresh worker process: nothing loaded yet (the cycle ran in this one)
+        from faircollect.content.lexicon import load
+        from faircollect.policy.content_check import content_lint
+        from faircollect.policy.pack import builtin_packs
+
+        for cache in (load, content_lint, builtin_packs):
+            cache.cache_clear()
     try:
         start_up = worker.warm_up()  # once per process: packs, lexicons, templates' lint
         t = time.perf_counter()
