@@ -7,9 +7,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from api_calls import bearer as _key
+from api_calls import refused as _refused
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -21,8 +22,6 @@ from faircollect.api.app import create_app  # noqa: E402
 from faircollect.api.auth import issue_key  # noqa: E402
 from faircollect.store.tables.audit import audit_entries  # noqa: E402
 
-PROBLEM = "application/problem+json"
-
 
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
@@ -30,20 +29,6 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     assign(app.store, actor="lead", borrower_id="b-1", collector_id="agent-1")
     with TestClient(create_app(app.settings, rate_limit=0)) as c:
         yield c
-
-
-def _key(app: Any, role: str, borrower_id: str | None = None, actor: str | None = None
-         ) -> dict[str, str]:
-    if role == "borrower" and borrower_id is None:
-        borrower_id = "b-2"
-    key = issue_key(app.settings.home, actor_id=actor or f"t-{role}", role=role,
-                    borrower_id=borrower_id)
-    return {"Authorization": f"Bearer {key}"}
-
-
-def _refused(r: Any, status: int) -> None:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"] == PROBLEM
 
 
 def test_borrower_listing_pages_filters_and_scopes(client, app) -> None:  # type: ignore[no-untyped-def]

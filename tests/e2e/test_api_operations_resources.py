@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_calls import refused as _refused
 from fastapi.testclient import TestClient
 
 from faircollect.api.app import create_app
@@ -19,7 +20,6 @@ from faircollect.portfolio.generator import generate_portfolio
 from faircollect.portfolio.importer import import_portfolio
 from faircollect.strategy.library import shipped_playbooks
 
-PROBLEM = "application/problem+json"
 AS_OF = date(2026, 3, 1)
 DAY = "2026-03-02"
 
@@ -37,11 +37,6 @@ def _key(app: Any, role: str) -> dict[str, str]:
     key = issue_key(app.settings.home, actor_id=f"t-{role}", role=role,
                     borrower_id="b-0000001" if role == "borrower" else None)
     return {"Authorization": f"Bearer {key}"}
-
-
-def _refused(r: Any, status: int) -> None:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"] == PROBLEM
 
 
 def _guarded(client: TestClient, method: str, path: str, wrong: dict[str, str],

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_calls import bearer as _key
+from api_calls import refused as _refused
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -16,10 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from _privacy_seed import seed  # noqa: E402
 
 from faircollect.api.app import create_app  # noqa: E402
-from faircollect.api.auth import issue_key  # noqa: E402
 from faircollect.store.tables.foundation import borrowers  # noqa: E402
-
-PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
@@ -27,20 +26,6 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     seed(app)
     with TestClient(create_app(app.settings, rate_limit=0)) as c:
         yield c
-
-
-def _key(app: Any, role: str, borrower_id: str | None = None, actor: str | None = None
-         ) -> dict[str, str]:
-    if role == "borrower" and borrower_id is None:
-        borrower_id = "b-2"
-    key = issue_key(app.settings.home, actor_id=actor or f"t-{role}", role=role,
-                    borrower_id=borrower_id)
-    return {"Authorization": f"Bearer {key}"}
-
-
-def _refused(r: Any, status: int) -> None:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"] == PROBLEM
 
 
 def _erased(app: Any, borrower_id: str) -> bool:

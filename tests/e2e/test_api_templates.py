@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from api_calls import refused as _refused
 from fastapi.testclient import TestClient
 
 from faircollect.api.app import create_app
 from faircollect.api.auth import issue_key
 
-PROBLEM = "application/problem+json"
 CLEAN = {"template_id": "en-reminder-1", "locale": "en", "audience": "borrower",
          "purpose": "reminder", "channel": "sms",
          "body": "Hello {name}, a payment of {amount} is due on {due_date}. "
@@ -29,11 +29,6 @@ def _key(app: Any, role: str, actor: str | None = None) -> dict[str, str]:
     key = issue_key(app.settings.home, actor_id=actor or f"t-{role}", role=role,
                     borrower_id="b-1" if role == "borrower" else None)
     return {"Authorization": f"Bearer {key}"}
-
-
-def _refused(r: Any, status: int) -> None:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"] == PROBLEM
 
 
 def test_lint_answers_one_result_per_template(client, app) -> None:  # type: ignore[no-untyped-def]
