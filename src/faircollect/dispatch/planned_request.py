@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -24,11 +25,13 @@ _CHUNK = 900
 
 
 def _stored(conn: Connection, message_ids: Sequence[str]) -> Iterator[Row[Any, Any]]:
-    """(message id, request JSON) of each message the cycle planned and allowed."""
+    """(message id, request JSON, when planned, planned instant) of each message the cycle
+    planned and allowed."""
     for start in range(0, len(message_ids), _CHUNK):
         chunk = list(message_ids[start:start + _CHUNK])
         yield from conn.execute(
-            select(planned_attempts.c.message_id, policy_decisions.c.request)
+            select(planned_attempts.c.message_id, policy_decisions.c.request,
+                   planned_attempts.c.created_at, planned_attempts.c.planned_at)
             .join(policy_decisions,
                   policy_decisions.c.decision_id == planned_attempts.c.decision_id)
             .where(planned_attempts.c.message_id.in_(chunk), planned_attempts.c.allowed)
@@ -37,8 +40,8 @@ def _stored(conn: Connection, message_ids: Sequence[str]) -> Iterator[Row[Any, A
 
 def planning_requests(conn: Connection, message_ids: Sequence[str]) -> dict[str, DecisionRequest]:
     """The request each message was planned under, for the messages the cycle planned."""
-    return {mid: DecisionRequest.model_validate_json(text)
-            for mid, text in _stored(conn, message_ids)}
+    return {row.message_id: DecisionRequest.model_validate_json(row.request)
+            for row in _stored(conn, message_ids)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +76,24 @@ class PlannedReader:
         self._attempts: dict[bytes, Attempt] = {}
         self._borrowers: dict[bytes, Borrower] = {}
         self._refreshed: dict[tuple[Borrower, tuple[str, ...], tuple[str, ...]], Borrower] = {}
+        #: Of the messages last read: the earliest moment one was planned, and the earliest
+        #: planned instant (None before a read, or when none was planned by the cycle).
+        self.planned_since: datetime | None = None
+        self.first_planned: datetime | None = None
 
     def read(self, conn: Connection, message_ids: Sequence[str]) -> dict[str, Planned]:
         """The kept parts of each planned message's request, by message id."""
-        return {mid: self.parse(text) for mid, text in _stored(conn, message_ids)}
+        out: dict[str, Planned] = {}
+        since: datetime | None = None
+        first: datetime | None = None
+        for row in _stored(conn, message_ids):
+            out[row.message_id] = self.parse(row.request)
+            if since is None or row.created_at < since:
+                since = row.created_at
+            if first is None or row.planned_at < first:
+                first = row.planned_at
+        self.planned_since, self.first_planned = since, first
+        return out
 
     def parse(self, text: str) -> Planned:
         """One stored request's kept parts."""

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, select
 
 from faircollect.cases.borrower import split
 from faircollect.cases.state import case_state, with_live_cases
@@ -40,7 +40,6 @@ from faircollect.policy.request import (
 from faircollect.portfolio.snapshot import borrower_balances
 from faircollect.store.tables.cases import disputes
 from faircollect.store.tables.content import templates
-from faircollect.store.tables.cycle import planned_attempts
 from faircollect.store.tables.foundation import borrowers, loans, payments
 from faircollect.vocabulary import CHANNELS, HISTORY_DAYS, HOLD_FLAGS
 
@@ -88,15 +87,21 @@ def _states(conn: Connection, ids: list[str], as_of: datetime) -> dict[str, dict
     if not plain:
         return out
     history, notices = history_for(conn, plain), notices_for(conn, plain)
+    parts: dict[str | None, list[str]] = {}  # a day's few distinct flag strings, split once
     for start in range(0, len(plain), _CHUNK):
         for row in conn.execute(
             select(borrowers.c.borrower_id, borrowers.c.flags, borrowers.c.opted_out_channels)
             .where(borrowers.c.borrower_id.in_(plain[start:start + _CHUNK]),
                    borrowers.c.erased_at.is_(None))
         ):
-            flags = split(row.flags)
+            flags = parts.get(row.flags)
+            if flags is None:
+                flags = parts[row.flags] = split(row.flags)
+            opted_out = parts.get(row.opted_out_channels)
+            if opted_out is None:
+                opted_out = parts[row.opted_out_channels] = split(row.opted_out_channels)
             out[row.borrower_id] = {
-                "flags": flags, "opted_out_channels": split(row.opted_out_channels),
+                "flags": flags, "opted_out_channels": opted_out,
                 "holds": [f for f in flags if f in HOLD_FLAGS], "promise": None, "plan": None,
                 "disputes_open": [], "history": history[row.borrower_id],
                 "notices": notices[row.borrower_id]}
@@ -104,7 +109,7 @@ def _states(conn: Connection, ids: list[str], as_of: datetime) -> dict[str, dict
 
 
 def _paid_since(conn: Connection, planned: Sequence[Row[Any]],
-                requests: dict[str, Planned], day: date) -> dict[str, str]:
+                requests: dict[str, Planned], reader: PlannedReader, day: date) -> dict[str, str]:
     """Borrowers whose payments since planning leave the planned messages pointless, with
     why: everything repaid ("paid in full"), or a message planned while something was
     overdue and nothing is overdue now.
@@ -112,16 +117,10 @@ def _paid_since(conn: Connection, planned: Sequence[Row[Any]],
     Only borrowers with a payment recorded since the batch was planned (or dated after its
     planned day) are recomputed; the others owe what they owed when the cycle planned.
     """
-    ids = list(dict.fromkeys(r.borrower_id for r in planned))
-    messages = [r.message_id for r in planned]
-    bounds = [conn.execute(
-        select(func.min(planned_attempts.c.created_at), func.min(planned_attempts.c.planned_at))
-        .where(planned_attempts.c.message_id.in_(messages[start:start + _CHUNK]))).one()
-        for start in range(0, len(messages), _CHUNK)]
-    bounds = [b for b in bounds if b[0] is not None]
-    if not bounds:
+    if reader.planned_since is None or reader.first_planned is None:
         return {}
-    since, first_day = min(b[0] for b in bounds), min(b[1] for b in bounds).date()
+    ids = list(dict.fromkeys(r.borrower_id for r in planned))
+    since, first_day = reader.planned_since, reader.first_planned.date()
     paying: set[str] = set()
     for start in range(0, len(ids), _CHUNK):
         paying.update(conn.execute(
@@ -205,7 +204,7 @@ def check_rows(conn: Connection, rows: Sequence[Row[Any]], at_of: dict[str, date
     ids = list(dict.fromkeys(r.borrower_id for r in planned))
     latest = max(at_of[r.message_id] for r in planned)
     states = _states(conn, ids, latest)
-    for borrower_id, why in _paid_since(conn, planned, requests, latest.date()).items():
+    for borrower_id, why in _paid_since(conn, planned, requests, reader, latest.date()).items():
         if borrower_id in states:
             states[borrower_id]["paid"] = why
     with_contact = {r.borrower_id for r in planned if r.contact_id is not None}
