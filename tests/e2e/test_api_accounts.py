@@ -8,10 +8,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from api_calls import bearer as _key
 from api_calls import refused as _refused
-from fastapi.testclient import TestClient
+from live_server import live_client
 from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
@@ -24,10 +25,10 @@ from faircollect.store.tables.audit import audit_entries  # noqa: E402
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
     seed(app)
     assign(app.store, actor="lead", borrower_id="b-1", collector_id="agent-1")
-    with TestClient(create_app(app.settings, rate_limit=0)) as c:
+    with live_client(create_app(app.settings, rate_limit=0)) as c:
         yield c
 
 

@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from _privacy_seed import seed  # noqa: E402
+from live_server import live_client
 
 from faircollect.api.app import create_app  # noqa: E402
 from faircollect.api.auth import issue_key  # noqa: E402
@@ -20,7 +20,7 @@ NOTICE = "We will call the person you name only to ask you to call us back. You 
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     seed(app)
-    with TestClient(create_app(app.settings)) as c:
+    with live_client(create_app(app.settings)) as c:
         yield c
 
 
@@ -103,7 +103,7 @@ def test_an_imported_consent_is_withdrawn_by_the_listed_id(app, tmp_path: Path) 
     generate_portfolio(tmp_path / "p", borrowers=20, seed=3, as_of=date(2026, 3, 1))
     import_portfolio(app, tmp_path / "p", actor="test")
     staff = issue_key(app.settings.home, actor_id="staff:1", role="compliance")
-    with TestClient(create_app(app.settings)) as client:
+    with live_client(create_app(app.settings)) as client:
         for n in range(1, 21):
             borrower = f"b-{n:07d}"
             listed = client.get(f"/v1/borrowers/{borrower}/consents", headers=_auth(staff))

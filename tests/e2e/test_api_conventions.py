@@ -8,11 +8,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from _privacy_seed import seed  # noqa: E402
+from live_server import live_client
 
 from faircollect.api.app import create_app  # noqa: E402
 from faircollect.api.auth import issue_key  # noqa: E402
@@ -32,9 +33,9 @@ ROUTES = [
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
     seed(app)
-    with TestClient(create_app(app.settings, body_limit=64 * 1024)) as c:
+    with live_client(create_app(app.settings, body_limit=64 * 1024)) as c:
         yield c
 
 
@@ -42,7 +43,7 @@ def _auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def _mounted(client: TestClient, path: str) -> None:
+def _mounted(client: httpx.Client, path: str) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     if not any(re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", p), path) for p in paths):
         pytest.skip(f"{path} is not mounted")
@@ -153,7 +154,7 @@ def test_readyz_names_what_failed(app, tmp_path) -> None:  # type: ignore[no-unt
 
     broken = Settings(home=tmp_path / "empty", database_url=Secret(
         f"sqlite:///{tmp_path / 'missing' / 'no.db'}"))
-    with TestClient(create_app(broken)) as c:
+    with live_client(create_app(broken)) as c:
         r = c.get("/readyz")
     _is_problem(r, 503)
     assert "database" in r.json()["detail"] and "keys" in r.json()["detail"]

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from _privacy_seed import seed  # noqa: E402
+from live_server import live_client
 
 from faircollect.api.app import create_app  # noqa: E402
 from faircollect.api.auth import issue_key, list_keys, revoke_key  # noqa: E402
@@ -26,9 +27,9 @@ PAYMENT = {"payment_id": "pay-tok-1", "loan_id": "l-b-2", "paid_on": "2026-02-15
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
     seed(app)
-    with TestClient(create_app(app.settings, rate_limit=0)) as c:
+    with live_client(create_app(app.settings, rate_limit=0)) as c:
         yield c
 
 
@@ -39,7 +40,7 @@ def _client_key(app: Any, role: str = "supervisor", **kw: Any) -> tuple[str, str
     return key_id, key
 
 
-def _grant(client: TestClient, key_id: str, key: str, **extra: str) -> Any:
+def _grant(client: httpx.Client, key_id: str, key: str, **extra: str) -> Any:
     return client.post("/v1/oauth/token", data={"grant_type": "client_credentials",
                                                 "client_id": key_id, "client_secret": key,
                                                 **extra})

@@ -9,9 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from api_calls import refused as _refused
-from fastapi.testclient import TestClient
+from live_server import live_client
 
 from faircollect.api.app import create_app
 from faircollect.api.auth import issue_key
@@ -25,11 +26,11 @@ DAY = "2026-03-02"
 
 
 @pytest.fixture
-def client(app, tmp_path: Path) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app, tmp_path: Path) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
     generate_portfolio(tmp_path / "pf", borrowers=150, seed=11, as_of=AS_OF)
     import_portfolio(app, tmp_path / "pf", actor="test")
     approve_starter_library(app)
-    with TestClient(create_app(app.settings, rate_limit=0)) as c:
+    with live_client(create_app(app.settings, rate_limit=0)) as c:
         yield c
 
 
@@ -39,7 +40,7 @@ def _key(app: Any, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def _guarded(client: TestClient, method: str, path: str, wrong: dict[str, str],
+def _guarded(client: httpx.Client, method: str, path: str, wrong: dict[str, str],
              **kw: Any) -> None:
     _refused(client.request(method, path, headers=wrong, **kw), 403)
     _refused(client.request(method, path, **kw), 401)

@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from _privacy_seed import seed  # noqa: E402
+from live_server import live_client
 
 from faircollect.api.app import create_app  # noqa: E402
 from faircollect.store.tables.foundation import borrowers  # noqa: E402
@@ -25,9 +26,9 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
     seed(app)
-    with TestClient(create_app(app.settings, rate_limit=0)) as c:
+    with live_client(create_app(app.settings, rate_limit=0)) as c:
         yield c
 
 
@@ -44,11 +45,11 @@ def _code(app: Any) -> str:
     return found.group(1)
 
 
-def _ask(client: TestClient, borrower_id: str, channel: str = "sms") -> Any:
+def _ask(client: httpx.Client, borrower_id: str, channel: str = "sms") -> Any:
     return client.post("/v1/oauth/otp", data={"borrower_id": borrower_id, "channel": channel})
 
 
-def _login(client: TestClient, borrower_id: str, code: str) -> Any:
+def _login(client: httpx.Client, borrower_id: str, code: str) -> Any:
     return client.post("/v1/oauth/token", data={"grant_type": "otp",
                                                 "borrower_id": borrower_id, "code": code})
 
@@ -125,7 +126,7 @@ def test_a_code_that_could_not_be_sent_does_not_sign_in(app) -> None:  # type: i
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = dataclasses.replace(app.settings, channel=f"smtp://127.0.0.1:{port}")
-    with TestClient(create_app(settings, rate_limit=0)) as c:
+    with live_client(create_app(settings, rate_limit=0)) as c:
         r = c.post("/v1/oauth/otp", data={"borrower_id": "b-1", "channel": "email"})
         assert r.status_code == 202  # as for anyone: nothing tells this borrower exists
         for guess in ("000000", "123456"):

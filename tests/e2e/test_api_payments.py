@@ -9,12 +9,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from _privacy_seed import seed  # noqa: E402
+from live_server import live_client
 
 from faircollect.api.app import create_app  # noqa: E402
 from faircollect.api.auth import issue_key  # noqa: E402
@@ -29,9 +30,9 @@ REST = {"payment_id": "pay-api-1", "loan_id": "l-b-2", "paid_on": "2026-02-15",
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
     seed(app)
-    with TestClient(create_app(app.settings)) as c:
+    with live_client(create_app(app.settings)) as c:
         yield c
 
 

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from api_calls import bearer as _key
 from api_calls import refused as _refused
-from fastapi.testclient import TestClient
+from live_server import live_client
 from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
@@ -22,9 +23,9 @@ from faircollect.store.tables.foundation import borrowers  # noqa: E402
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
     seed(app)
-    with TestClient(create_app(app.settings, rate_limit=0)) as c:
+    with live_client(create_app(app.settings, rate_limit=0)) as c:
         yield c
 
 

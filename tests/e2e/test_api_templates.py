@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from api_calls import refused as _refused
-from fastapi.testclient import TestClient
+from live_server import live_client
 
 from faircollect.api.app import create_app
 from faircollect.api.auth import issue_key
@@ -20,8 +21,8 @@ CLEAN = {"template_id": "en-reminder-1", "locale": "en", "audience": "borrower",
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    with TestClient(create_app(app.settings, rate_limit=0)) as c:
+def client(app) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
+    with live_client(create_app(app.settings, rate_limit=0)) as c:
         yield c
 
 

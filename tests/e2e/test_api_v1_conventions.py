@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from _privacy_seed import seed  # noqa: E402
+from live_server import live_client
 
 from faircollect.api.app import create_app  # noqa: E402
 from faircollect.api.auth import issue_key  # noqa: E402
@@ -31,9 +32,9 @@ GRANT = {"borrower_id": "b-2", "purpose": "electronic_communications", "notice_t
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
     seed(app)
-    with TestClient(create_app(app.settings, rate_limit=0)) as c:
+    with live_client(create_app(app.settings, rate_limit=0)) as c:
         yield c
 
 
@@ -120,7 +121,7 @@ def test_payment_replay_with_key_changes_nothing(client, app) -> None:  # type: 
 
 def test_rate_limit_is_per_key_with_retry_after(app) -> None:  # type: ignore[no-untyped-def]
     seed(app)
-    with TestClient(create_app(app.settings, rate_limit=3)) as c:
+    with live_client(create_app(app.settings, rate_limit=3)) as c:
         a, b = _key(app, "compliance"), _key(app, "compliance")
         for _ in range(3):
             assert c.get("/v1/borrowers/b-2/consents", headers=a).status_code == 200

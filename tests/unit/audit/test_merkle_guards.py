@@ -79,3 +79,15 @@ def test_sizes_given_the_wrong_way_round_never_verify() -> None:
     proof = merkle.consistency_proof(2, tree)
     assert merkle.verify_consistency(2, 3, two, three, proof)
     assert not merkle.verify_consistency(3, 2, two, three, [two, *proof])
+
+
+def test_out_of_range_requests_name_what_is_wrong() -> None:
+    """A bad range, leaf or size pair is refused with the numbers that make it bad."""
+    from faircollect.audit.merkle import consistency_ranges, inclusion_ranges, perfect_cover
+
+    with pytest.raises(ValueError, match=r"^bad range \[5, 3\)$"):
+        perfect_cover(5, 3)
+    with pytest.raises(ValueError, match=r"^leaf 7 is not in a tree of size 7$"):
+        inclusion_ranges(7, 7)
+    with pytest.raises(ValueError, match=r"^cannot prove size 9 against size 4$"):
+        consistency_ranges(9, 4)
