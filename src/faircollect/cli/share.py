@@ -32,6 +32,8 @@ def register(app: typer.Typer) -> None:
     group.command("export-set")(export_set)
     group.command("serve")(serve)
     group.command("query")(query)
+    group.command("dp-budget")(dp_budget)
+    group.command("dp-report")(dp_report)
     app.add_typer(group, name="share")
 
 
@@ -195,3 +197,72 @@ def query(
         sys.stdout.write(f"{result.count:,} of {result.querier_size:,} identifiers are also held "
                          f"by {record.peer} (its set: {result.server_size:,}; mode "
                          f"{result.mode})\n")
+
+
+def dp_budget(
+    ctx: typer.Context,
+    scope: Annotated[str, typer.Option("--scope", help="The data set the budget covers.")] = "industry",
+    total: Annotated[float | None, typer.Option("--total", help="Set the total epsilon (omit to show).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show or set a scope's differential-privacy budget (total epsilon)."""
+    from faircollect.sharing.budget import BudgetLedger
+
+    fc = app_for(ctx)
+    ledger = BudgetLedger(fc.app.store)
+    b = ledger.get(scope) if total is None else ledger.set_total(actor=fc.actor, scope=scope,
+                                                                   total=total)
+    doc = {"scope": b.scope, "total_epsilon": b.total, "spent": b.spent,
+           "remaining": b.remaining, "releases": b.releases}
+    if as_json:
+        emit(doc)
+    else:
+        sys.stdout.write(f"scope {b.scope}: epsilon {b.spent:g} of {b.total:g} spent in "
+                         f"{b.releases} release(s); {b.remaining:g} left\n")
+
+
+def dp_report(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="region, product or bucket.")] = "region",
+    epsilon: Annotated[float, typer.Option("--epsilon", help="Privacy loss of this release.")] = 0.5,
+    scope: Annotated[str, typer.Option("--scope", help="Budget to spend from.")] = "industry",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Report date (YYYY-MM-DD; default today).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Release delinquency and complaint rates by one dimension, with DP noise (spends budget)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from faircollect.cli._values import parse_day
+    from faircollect.sharing.reports import release_report
+
+    fc = app_for(ctx)
+    day = parse_day(as_of, "--as-of") if as_of else datetime.now(UTC).date()
+    report = release_report(fc.app.store, actor=fc.actor, scope=scope, dimension=by,
+                            epsilon=epsilon, as_of=day)
+    r = report.release
+    head = {"dimension": r.dimension, "epsilon": r.epsilon, "noise_scale": r.noise_scale,
+            "sensitivity": r.sensitivity, "mechanism": r.mechanism,
+            "as_of": day.isoformat(), "scope": scope, "remaining": report.budget.remaining}
+    rows = [{"key": x.key, "borrowers": x.borrowers, "delinquent": x.delinquent,
+             "complained": x.complained, "delinquency_rate": x.delinquency_rate,
+             "complaint_rate": x.complaint_rate} for x in r.rows]
+    if as_json:
+        emit({**head, "rows": rows})
+        return
+    console = Console()
+    console.print(f"Rates by {r.dimension} as of {day}: epsilon {r.epsilon:g}, discrete Laplace "
+                  f"noise of scale {r.noise_scale:g} on every count (sensitivity "
+                  f"{r.sensitivity}); budget {scope}: {report.budget.remaining:g} left",
+                  highlight=False)
+    table = Table(r.dimension, "borrowers", "delinquent", "complained", "delinquency rate",
+                  "complaint rate")
+    for x in rows:
+        table.add_row(str(x["key"]), f"{x['borrowers']:,}", f"{x['delinquent']:,}",
+                      f"{x['complained']:,}", _pct(x["delinquency_rate"]),
+                      _pct(x["complaint_rate"]))
+    console.print(table)
+
+
+def _pct(value: object) -> str:
+    return "-" if value is None else f"{float(value):.1%}"  # type: ignore[arg-type]

@@ -16,9 +16,10 @@ Pure: no I/O, no clock. Randomness only where a scalar is drawn (`new_scalar`).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import rbcl
 
@@ -27,9 +28,42 @@ from faircollect.errors import InputError
 POINT_BYTES = 32
 SCALAR_BYTES = 32
 H2G_TAG = b"faircollect-psi-v1/h2g"
-_from_hash = rbcl.crypto_core_ristretto255_from_hash
-_mult = rbcl.crypto_scalarmult_ristretto255
 _valid = rbcl.crypto_core_ristretto255_is_valid_point
+
+
+def _bulk_calls() -> tuple[Callable[[bytes], bytes], Callable[[bytes, bytes], bytes | None]]:
+    """from_hash and scalarmult, called straight on the libsodium that rbcl loaded.
+
+    rbcl's public wrappers check their arguments on every call, which costs about a fifth of
+    a scalar multiplication; the bulk loops here check lengths once, so they call libsodium
+    through ctypes. Falls back to the wrappers should a later rbcl hide its library handle.
+    """
+    try:
+        from rbcl._sodium import _sodium as lib
+        lib_from_hash = lib.crypto_core_ristretto255_from_hash
+        lib_mult = lib.crypto_scalarmult_ristretto255
+    except (ImportError, AttributeError):  # pragma: no cover - depends on rbcl's internals
+        def wrapped_mult(scalar: bytes, point: bytes) -> bytes | None:
+            try:
+                return bytes(rbcl.crypto_scalarmult_ristretto255(scalar, point))
+            except Exception:
+                return None
+
+        return (lambda h: bytes(rbcl.crypto_core_ristretto255_from_hash(h))), wrapped_mult
+    out = ctypes.create_string_buffer(POINT_BYTES)
+
+    def from_hash(h: bytes) -> bytes:
+        lib_from_hash(out, h)
+        return out.raw
+
+    def mult(scalar: bytes, point: bytes) -> bytes | None:
+        # libsodium returns -1 for a non-canonical encoding or an identity result.
+        return None if lib_mult(out, scalar, point) else out.raw
+
+    return from_hash, mult
+
+
+_from_hash, _mult_or_none = _bulk_calls()
 
 
 def new_scalar() -> bytes:
@@ -49,7 +83,7 @@ def _prefix(dst: bytes) -> bytes:
 
 def hash_to_group(dst: bytes, item: bytes) -> bytes:
     """The group element of `item` under session separator `dst` (32 bytes)."""
-    return bytes(_from_hash(hashlib.sha512(_prefix(dst) + item).digest()))
+    return _from_hash(hashlib.sha512(_prefix(dst) + item).digest())
 
 
 def hash_many(dst: bytes, items: Sequence[bytes]) -> list[bytes]:
@@ -58,25 +92,29 @@ def hash_many(dst: bytes, items: Sequence[bytes]) -> list[bytes]:
     for item in items:
         h = prefix.copy()
         h.update(item)
-        out.append(bytes(_from_hash(h.digest())))
+        out.append(_from_hash(h.digest()))
     return out
+
+
+def _check_scalar(scalar: bytes) -> None:
+    if len(scalar) != SCALAR_BYTES:
+        raise InputError(f"a scalar has {SCALAR_BYTES} bytes", field="scalar")
 
 
 def mult(scalar: bytes, point: bytes) -> bytes:
     """`point` raised to `scalar`; InputError for an encoding that is not a group element."""
-    try:
-        return bytes(_mult(scalar, point))
-    except Exception:  # libsodium refuses non-canonical encodings and the identity
-        raise InputError("not a valid ristretto255 element", field="point") from None
+    return mult_many(scalar, [point])[0]
 
 
 def mult_many(scalar: bytes, points: Sequence[bytes]) -> list[bytes]:
+    """[p ** scalar for p in points]; InputError on the first that is not a group element."""
+    _check_scalar(scalar)
     out = []
     for p in points:
-        try:
-            out.append(bytes(_mult(scalar, p)))
-        except Exception:
-            raise InputError("not a valid ristretto255 element", field="point") from None
+        r = _mult_or_none(scalar, p) if len(p) == POINT_BYTES else None
+        if r is None:
+            raise InputError("not a valid ristretto255 element", field="point")
+        out.append(r)
     return out
 
 

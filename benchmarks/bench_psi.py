@@ -1,0 +1,112 @@
+"""Private set intersection: FairCollect's ECDH-PSI beside openmined-psi, in one run.
+
+    python benchmarks/bench_psi.py --quick         # 5k x 5k, both
+    python benchmarks/bench_psi.py                 # 100k x 100k both, then 1M x 1M ours
+    python benchmarks/bench_psi.py --sizes 100000  # one size only
+
+Both run the whole protocol, both parties in one process, on the same two sets of
+normalised phone numbers with 50 % overlap, in cardinality mode (the count only):
+
+- ours: `faircollect.sharing.psi` (ristretto255 via libsodium), group work over a pool of
+  one worker process per core (`GroupEngine`);
+- peer: openmined-psi (P-256 via its bundled C++ library, one thread), with its default
+  Golomb-compressed set and a false-positive rate of 1e-9.
+
+Targets (issue #17): at 100k x 100k at least 2x faster than openmined-psi; 1M x 1M within
+120 s on 2 cores. Each row also checks both counts are exact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from faircollect.sharing.parallel import GroupEngine, default_workers  # noqa: E402
+from faircollect.sharing.psi import run_local  # noqa: E402
+
+
+def _sets(n: int) -> tuple[list[str], list[str]]:
+    a = [f"phone:+86138{i:08d}" for i in range(n)]
+    b = [f"phone:+86138{i:08d}" for i in range(n // 2, n + n // 2)]
+    return a, b
+
+
+def _openmined(a: list[str], b: list[str]) -> tuple[float, int] | None:
+    try:
+        import private_set_intersection.python as psi
+    except ImportError:
+        return None
+    started = time.perf_counter()
+    client = psi.client.CreateWithNewKey(False)
+    server = psi.server.CreateWithNewKey(False)
+    setup = server.CreateSetupMessage(1e-9, len(a), b)
+    response = server.ProcessRequest(client.CreateRequest(a))
+    count = client.GetIntersectionSize(setup, response)
+    return time.perf_counter() - started, int(count)
+
+
+def _ours(a: list[str], b: list[str], workers: int) -> tuple[float, int]:
+    started = time.perf_counter()  # the pool's start-up is part of the time
+    with GroupEngine(workers) as engine:
+        result = run_local(a, b, "cardinality", os.urandom(32), engine)
+    return time.perf_counter() - started, result.count
+
+
+def bench(n: int, workers: int, with_peer: bool) -> list[dict[str, Any]]:
+    a, b = _sets(n)
+    ours, count = _ours(a, b, workers)
+    exact = count == n // 2
+    label = f"{n:,} x {n:,} PSI, cardinality ({workers} worker(s))"
+    rows: list[dict[str, Any]] = []
+    peer = _openmined(a, b) if with_peer else None
+    if with_peer and peer is None:
+        rows.append({"figure": label, "ours": round(ours, 2), "unit": "s",
+                     "peer": "openmined-psi (not installed)", "target": None, "met": None})
+    elif peer is not None:
+        peer_s, peer_count = peer
+        ratio = peer_s / ours
+        target = ">= 2x faster" if n >= 100_000 else None
+        rows.append({"figure": label, "ours": round(ours, 2), "unit": "s",
+                     "peer": "openmined-psi 2.x", "peer_value": round(peer_s, 2),
+                     "ratio": round(ratio, 2), "target": target,
+                     "met": (ratio >= 2 and exact and peer_count == count) if target else None})
+    if n >= 1_000_000:
+        rows.append({"figure": label, "ours": round(ours, 2), "unit": "s",
+                     "peer": "limit", "peer_value": 120, "target": "<= 120 s",
+                     "met": ours <= 120 and exact})
+    elif not rows:
+        rows.append({"figure": label, "ours": round(ours, 2), "unit": "s", "target": None,
+                     "met": None})
+    if not exact:
+        rows.append({"figure": f"{label}: count {count} != {n // 2}", "target": "exact",
+                     "met": False})
+    return rows
+
+
+def run(quick: bool = False, sizes: list[int] | None = None) -> list[dict[str, Any]]:
+    """Measure and return the table rows."""
+    workers = default_workers()
+    sizes = sizes or ([5_000] if quick else [100_000, 1_000_000])
+    rows: list[dict[str, Any]] = []
+    for n in sizes:
+        # openmined-psi at 1M takes many minutes on one thread: the 1M target is a limit.
+        rows += bench(n, workers, with_peer=n < 1_000_000)
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--sizes", type=int, nargs="*")
+    args = parser.parse_args()
+    print(f"# {default_workers()} core(s); load average {os.getloadavg()[0]:.2f}",
+          file=sys.stderr)
+    for r in run(args.quick, args.sizes):
+        print("  ".join(f"{k}={v}" for k, v in r.items()))
