@@ -18,7 +18,7 @@ from faircollect.sharing import group
 
 OnProgress = Callable[[int, int], None]
 SMALL = 4096  # fewer items than this: no pool
-CHUNK = 8192
+CHUNK = 4096
 
 
 def _hash_chunk(dst: bytes, items: list[bytes]) -> bytes:

@@ -28,8 +28,6 @@ def test_noise_over_many_draws_matches_the_declared_scale(epsilon: float) -> Non
     assert abs(statistics.fmean(noisy)) < 5 * math.sqrt(var / n)
     assert statistics.pvariance(noisy) == pytest.approx(var, rel=5 * math.sqrt(5 / n))
     assert statistics.fmean(abs(x) for x in noisy) == pytest.approx(mean_abs, rel=0.03)
-    # The noise is real: a scale 10x too small or too large is far outside these bounds.
-    assert not statistics.pvariance(noisy) == pytest.approx(var / 100, rel=0.5)
     # P(|X| > 3 b) for the discrete law: 2 q^(k+1) / (1 + q) with k = floor(3 b).
     q = math.exp(-1 / scale)
     k = math.floor(3 * scale)
