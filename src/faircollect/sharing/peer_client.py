@@ -104,7 +104,7 @@ def run_query(client: PeerClient, querier: Querier, engine: GroupEngine,
                          {"mode": querier.mode, "size": n, "nonce": qnonce.hex()})
     sid, chunk, m = str(opened["session"]), int(opened["chunk"]), int(opened["server_size"])
     dst = group.session_separator(bytes.fromhex(opened["server_nonce"]), qnonce)
-    total = 3 * n + 2 * m
+    total = 3 * n + m + min(n, m)  # the last step raises the smaller side
     done = 0
 
     def tick(step: int) -> None:

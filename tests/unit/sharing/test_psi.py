@@ -42,6 +42,20 @@ def test_exact_on_random_sets(overlap: float, mode: str) -> None:
         assert result.members == ()
 
 
+@pytest.mark.parametrize("mode", ["intersection", "cardinality"])
+def test_unequal_sizes_both_ways(mode: str) -> None:
+    """|A| < |B| unblinds the answer; |A| > |B| raises the server's set: both exact."""
+    rng = random.Random(mode)
+    a, b, shared = _sets(rng, 400, 0.5)
+    small = [x for x in a if x in shared][:50] + [x for x in a if x not in shared][:30]
+    with GroupEngine(workers=1) as engine:
+        for q_set, s_set in ((small, b), (b, small)):
+            result = run_local(q_set, s_set, mode, DST, engine)
+            assert result.count == len(set(q_set) & set(s_set)) == 50
+            if mode == "intersection":
+                assert set(result.members) == set(q_set) & set(s_set)
+
+
 def test_pool_gives_the_same_answer_as_one_process() -> None:
     rng = random.Random(7)
     a, b, shared = _sets(rng, 5000, 0.5)
