@@ -7,8 +7,8 @@
 Both run the whole protocol, both parties in one process, on the same two sets of
 normalised phone numbers with 50 % overlap, in cardinality mode (the count only):
 
-- ours: `faircollect.sharing.psi` (ristretto255 via libsodium), group work over a pool of
-  one worker process per core (`GroupEngine`);
+- ours: `faircollect.sharing.psi` in both group suites (ristretto255 via libsodium, and
+  x25519), group work over a pool of one worker process per core (`GroupEngine`);
 - peer: openmined-psi (P-256 via its bundled C++ library, one thread), with its default
   Golomb-compressed set and a false-positive rate of 1e-9.
 
@@ -28,6 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from faircollect.sharing.group import SUITES  # noqa: E402
 from faircollect.sharing.parallel import GroupEngine, default_workers  # noqa: E402
 from faircollect.sharing.psi import run_local  # noqa: E402
 
@@ -73,22 +74,23 @@ def _openmined(a: list[str], b: list[str]) -> tuple[float, float, int] | None:
     return time.perf_counter() - started, _cpu() - cpu, int(count)
 
 
-def _ours(a: list[str], b: list[str], workers: int) -> tuple[float, float, int]:
+def _ours(a: list[str], b: list[str], workers: int, suite: str = "ristretto255"
+          ) -> tuple[float, float, int]:
     cpu = _cpu()
     started = time.perf_counter()  # the pool's start-up is part of the time
     with GroupEngine(workers) as engine:
-        result = run_local(a, b, "cardinality", os.urandom(32), engine)
+        result = run_local(a, b, "cardinality", os.urandom(32), engine, suite)
         pool_cpu = _workers_cpu(engine)
     return time.perf_counter() - started, _cpu() - cpu + pool_cpu, result.count
 
 
-def bench(n: int, workers: int, with_peer: bool) -> list[dict[str, Any]]:
+def bench(n: int, workers: int, with_peer: bool, suite: str = "ristretto255",
+          peer: tuple[float, float, int] | None = None) -> list[dict[str, Any]]:
     a, b = _sets(n)
-    ours, ours_cpu, count = _ours(a, b, workers)
+    ours, ours_cpu, count = _ours(a, b, workers, suite)
     exact = count == n // 2
-    label = f"{n:,} x {n:,} PSI, cardinality ({workers} worker(s))"
+    label = f"{n:,} x {n:,} PSI {suite}, cardinality ({workers} worker(s))"
     rows: list[dict[str, Any]] = []
-    peer = _openmined(a, b) if with_peer else None
     if with_peer and peer is None:
         rows.append({"figure": label, "ours": round(ours, 2), "unit": "s",
                      "peer": "openmined-psi (not installed)", "target": None, "met": None})
@@ -117,14 +119,18 @@ def bench(n: int, workers: int, with_peer: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def run(quick: bool = False, sizes: list[int] | None = None) -> list[dict[str, Any]]:
+def run(quick: bool = False, sizes: list[int] | None = None,
+        suites: list[str] | None = None) -> list[dict[str, Any]]:
     """Measure and return the table rows."""
     workers = default_workers()
     sizes = sizes or ([5_000] if quick else [100_000, 1_000_000])
     rows: list[dict[str, Any]] = []
     for n in sizes:
         # openmined-psi at 1M takes many minutes on one thread: the 1M target is a limit.
-        rows += bench(n, workers, with_peer=n < 1_000_000)
+        with_peer = n < 1_000_000
+        peer = _openmined(*_sets(n)) if with_peer else None
+        for suite in suites or SUITES:
+            rows += bench(n, workers, with_peer, suite, peer)
     return rows
 
 
@@ -133,9 +139,10 @@ if __name__ == "__main__":
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--sizes", type=int, nargs="*")
+    parser.add_argument("--suites", nargs="*", choices=SUITES)
     args = parser.parse_args()
     print(f"# {default_workers()} core(s); load average before {os.getloadavg()[0]:.2f}",
           file=sys.stderr)
-    for r in run(args.quick, args.sizes):
+    for r in run(args.quick, args.sizes, args.suites):
         print("  ".join(f"{k}={v}" for k, v in r.items()))
     print(f"# load average after {os.getloadavg()[0]:.2f}", file=sys.stderr)

@@ -160,6 +160,7 @@ def query(
     region: Region = "CN",
     at: At = None,
     workers: Workers = None,
+    suite: Annotated[str, typer.Option("--suite", help="Group: ristretto255 (default) or x25519 (faster).")] = "ristretto255",
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -178,7 +179,7 @@ def query(
     items = _items(ctx, set_file, from_store, region, at)
     fc = app_for(ctx)
     client = PeerClient(peer, lender_key(fc.app), allow, _clock)
-    querier = Querier(items, "cardinality" if cardinality else "intersection")
+    querier = Querier(items, "cardinality" if cardinality else "intersection", suite=suite)
     try:
         with GroupEngine(workers) as engine, progress("private set intersection", quiet=quiet or as_json,
                                                       unit="items") as bar:
@@ -189,6 +190,7 @@ def query(
     if out is not None:
         write_private(out, "".join(f"{_line(m)}\n" for m in result.members).encode())
     summary = {"session": record.session_id, "peer": record.peer, "mode": result.mode,
+               "suite": querier.suite,
                "querier_size": result.querier_size, "server_size": result.server_size,
                "count": result.count}
     if as_json:

@@ -1,4 +1,5 @@
-"""The prime-order group the protocol works in: ristretto255 (RFC 9496) through libsodium.
+"""The prime-order groups the protocol works in: ristretto255 (RFC 9496) through libsodium,
+or the prime-order subgroup of Curve25519 with X25519 (suite `x25519`, faster).
 
 libsodium is reached through `rbcl`, which ships its own build of libsodium and, unlike
 PyNaCl (1.6 has no ristretto255 bindings), exposes `crypto_core_ristretto255_from_hash` and
@@ -10,6 +11,14 @@ Hashing to the group: SHA-512 over a tag, the length-prefixed session domain sep
 identifier, mapped with the RFC 9496 one-way map (`from_hash`, two Elligator maps and a sum),
 so nobody knows the discrete logarithm of a hashed identifier. A fresh separator per session
 means elements of one session are useless in another.
+
+Suite `x25519`: the same curve's prime-order subgroup as Montgomery u-coordinates. Hashing
+uses libsodium's `crypto_core_ed25519_from_hash` (two Elligator 2 maps, a sum, the cofactor
+cleared) over SHA-512 of a tag of its own, mapped to u = (1 + y) / (1 - y); multiplications
+are X25519 (OpenSSL through `cryptography`), whose clamped scalars are multiples of 8, so a
+twist or small-order input gains nothing and an all-zero result is refused. X25519 clamps
+every scalar it is given, so an exponent cannot be inverted: the querier always raises the
+server's set (`can_invert`).
 
 Pure: no I/O, no clock. Randomness only where a scalar is drawn (`new_scalar`).
 """
@@ -28,7 +37,25 @@ from faircollect.errors import InputError
 POINT_BYTES = 32
 SCALAR_BYTES = 32
 H2G_TAG = b"faircollect-psi-v1/h2g"
+X25519_H2G_TAG = b"faircollect-psi-v1/h2g-x25519"
+SUITES = ("ristretto255", "x25519")
+DEFAULT_SUITE = "ristretto255"
+_P = 2**255 - 19
+_Y_MASK = (1 << 255) - 1
 _valid = rbcl.crypto_core_ristretto255_is_valid_point
+
+
+def _ed25519_from_hash() -> Callable[[bytes], bytes]:
+    from rbcl._sodium import _sodium as lib
+
+    call = lib.crypto_core_ed25519_from_hash
+    out = ctypes.create_string_buffer(POINT_BYTES)
+
+    def from_hash(h: bytes) -> bytes:
+        call(out, h)
+        return out.raw
+
+    return from_hash
 
 
 def _bulk_calls() -> tuple[Callable[[bytes], bytes], Callable[[bytes, bytes], bytes | None]]:
@@ -75,10 +102,63 @@ def invert(scalar: bytes) -> bytes:
     return bytes(rbcl.crypto_core_ristretto255_scalar_invert(scalar))
 
 
-def _prefix(dst: bytes) -> bytes:
+def check_suite(suite: str) -> str:
+    if suite not in SUITES:
+        raise InputError(f"unknown suite {suite!r} ({', '.join(SUITES)})", field="suite")
+    return suite
+
+
+def can_invert(suite: str) -> bool:
+    """Whether an exponent of `suite` can be undone (not with X25519's clamping)."""
+    return check_suite(suite) == "ristretto255"
+
+
+def _prefix(dst: bytes, tag: bytes = H2G_TAG) -> bytes:
     if not 1 <= len(dst) <= 255:
         raise InputError("a domain separator has 1 to 255 bytes", field="dst")
-    return H2G_TAG + bytes([len(dst)]) + dst
+    return tag + bytes([len(dst)]) + dst
+
+
+def _x25519_hash_many(dst: bytes, items: Sequence[bytes]) -> list[bytes]:
+    prefix = hashlib.sha512(_prefix(dst, X25519_H2G_TAG))
+    from_hash = _ed25519_from_hash()
+    ys = []
+    for item in items:
+        h = prefix.copy()
+        h.update(item)
+        ys.append(int.from_bytes(from_hash(h.digest()), "little") & _Y_MASK)
+    # u = (1 + y) / (1 - y) for every point, with one modular inversion for the whole batch
+    # (Montgomery's trick): prefix products, one inverse, then back down.
+    dens = [(1 - y) % _P for y in ys]
+    prefixes = []
+    acc = 1
+    for d in dens:
+        prefixes.append(acc)
+        acc = acc * d % _P
+    inv = pow(acc, -1, _P) if dens else 1
+    out: list[bytes] = [b""] * len(ys)
+    for i in range(len(ys) - 1, -1, -1):
+        inv_d = inv * prefixes[i] % _P
+        inv = inv * dens[i] % _P
+        out[i] = ((1 + ys[i]) * inv_d % _P).to_bytes(POINT_BYTES, "little")
+    return out
+
+
+def _x25519_mult_many(scalar: bytes, points: Sequence[bytes]) -> list[bytes]:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (
+        X25519PrivateKey,
+        X25519PublicKey,
+    )
+
+    key = X25519PrivateKey.from_private_bytes(scalar)
+    load = X25519PublicKey.from_public_bytes
+    out = []
+    for p in points:
+        try:
+            out.append(key.exchange(load(p)))
+        except ValueError:  # a small-order input: the shared value would be all zeros
+            raise InputError("not a valid x25519 element", field="point") from None
+    return out
 
 
 def hash_to_group(dst: bytes, item: bytes) -> bytes:
@@ -86,7 +166,10 @@ def hash_to_group(dst: bytes, item: bytes) -> bytes:
     return _from_hash(hashlib.sha512(_prefix(dst) + item).digest())
 
 
-def hash_many(dst: bytes, items: Sequence[bytes]) -> list[bytes]:
+def hash_many(dst: bytes, items: Sequence[bytes], suite: str = DEFAULT_SUITE) -> list[bytes]:
+    """[hash_to_group(dst, i) for i in items] in `suite`."""
+    if check_suite(suite) == "x25519":
+        return _x25519_hash_many(dst, items)
     prefix = hashlib.sha512(_prefix(dst))
     out = []
     for item in items:
@@ -106,9 +189,14 @@ def mult(scalar: bytes, point: bytes) -> bytes:
     return mult_many(scalar, [point])[0]
 
 
-def mult_many(scalar: bytes, points: Sequence[bytes]) -> list[bytes]:
+def mult_many(scalar: bytes, points: Sequence[bytes], suite: str = DEFAULT_SUITE
+              ) -> list[bytes]:
     """[p ** scalar for p in points]; InputError on the first that is not a group element."""
     _check_scalar(scalar)
+    if any(len(p) != POINT_BYTES for p in points):
+        raise InputError(f"an element has {POINT_BYTES} bytes", field="point")
+    if check_suite(suite) == "x25519":
+        return _x25519_mult_many(scalar, points)
     out = []
     for p in points:
         r = _mult_or_none(scalar, p) if len(p) == POINT_BYTES else None

@@ -21,16 +21,12 @@ SMALL = 4096  # fewer items than this: no pool
 CHUNK = 4096
 
 
-def _hash_chunk(dst: bytes, items: list[bytes]) -> bytes:
-    return group.pack(group.hash_many(dst, items))
+def _mult_chunk(suite: str, scalar: bytes, blob: bytes) -> bytes:
+    return group.pack(group.mult_many(scalar, group.unpack(blob), suite))
 
 
-def _mult_chunk(scalar: bytes, blob: bytes) -> bytes:
-    return group.pack(group.mult_many(scalar, group.unpack(blob)))
-
-
-def _hash_mult_chunk(dst: bytes, scalar: bytes, items: list[bytes]) -> bytes:
-    return group.pack(group.mult_many(scalar, group.hash_many(dst, items)))
+def _hash_mult_chunk(suite: str, dst: bytes, scalar: bytes, items: list[bytes]) -> bytes:
+    return group.pack(group.mult_many(scalar, group.hash_many(dst, items, suite), suite))
 
 
 def default_workers() -> int:
@@ -88,15 +84,18 @@ class GroupEngine:
         return out
 
     def hash_and_raise(self, dst: bytes, scalar: bytes, items: Sequence[bytes],
-                       on_progress: OnProgress | None = None) -> list[bytes]:
-        """[hash_to_group(dst, i) ** scalar for i in items], in order."""
+                       on_progress: OnProgress | None = None,
+                       suite: str = group.DEFAULT_SUITE) -> list[bytes]:
+        """[hash_to_group(dst, i) ** scalar for i in items] in `suite`, in order."""
         chunks = [list(items[i:i + CHUNK]) for i in range(0, len(items), CHUNK)]
-        return self._run(_hash_mult_chunk, (dst, scalar), list(chunks),
-                         [len(c) for c in chunks], on_progress)
+        return self._run(_hash_mult_chunk, (group.check_suite(suite), dst, scalar),
+                         list(chunks), [len(c) for c in chunks], on_progress)
 
     def raise_all(self, scalar: bytes, points: Sequence[bytes],
-                  on_progress: OnProgress | None = None) -> list[bytes]:
-        """[p ** scalar for p in points], in order."""
+                  on_progress: OnProgress | None = None,
+                  suite: str = group.DEFAULT_SUITE) -> list[bytes]:
+        """[p ** scalar for p in points] in `suite`, in order."""
         chunks = [group.pack(points[i:i + CHUNK]) for i in range(0, len(points), CHUNK)]
         sizes = [len(c) // group.POINT_BYTES for c in chunks]
-        return self._run(_mult_chunk, (scalar,), list(chunks), sizes, on_progress)
+        return self._run(_mult_chunk, (group.check_suite(suite), scalar), list(chunks),
+                         sizes, on_progress)

@@ -100,8 +100,11 @@ def run_query(client: PeerClient, querier: Querier, engine: GroupEngine,
     if n == 0:
         raise InputError("the set is empty: nothing to compare", field="set")
     qnonce = group.random_nonce()
-    opened = client.json("POST", "/psi/v1/sessions",
-                         {"mode": querier.mode, "size": n, "nonce": qnonce.hex()})
+    opened = client.json("POST", "/psi/v1/sessions", {"mode": querier.mode, "size": n,
+                                                       "nonce": qnonce.hex(),
+                                                       "suite": querier.suite})
+    if opened.get("suite", querier.suite) != querier.suite:
+        raise PeerError("the peer answered in another group suite")
     sid, chunk, m = str(opened["session"]), int(opened["chunk"]), int(opened["server_size"])
     dst = group.session_separator(bytes.fromhex(opened["server_nonce"]), qnonce)
     total = 3 * n + m + min(n, m)  # the last step raises the smaller side
@@ -138,4 +141,4 @@ def run_query(client: PeerClient, querier: Querier, engine: GroupEngine,
     if peer is None:  # every call above checked a signed answer; keep the types honest
         raise PeerError("the peer never answered")
     return result, SessionRecord(sid, "querier", peer.name, peer.key_id,
-                                 querier.mode, n, m, result.count)
+                                 querier.mode, n, m, result.count, suite=querier.suite)

@@ -1,6 +1,6 @@
 """The answering side of the PSI protocol as a small ASGI app (served by `share serve`).
 
-    POST   /psi/v1/sessions                    {mode, size, nonce} -> session, sizes, chunk
+    POST   /psi/v1/sessions                    {mode, size, nonce[, suite]} -> session, chunk
     PUT    /psi/v1/sessions/{id}/blinded/{k}   chunk k of the querier's blinded set (32 B each)
     GET    /psi/v1/sessions/{id}/answer/{k}    chunk k of the answer, once every chunk is in
     GET    /psi/v1/sessions/{id}/set/{k}       chunk k of this lender's blinded set
@@ -90,6 +90,7 @@ class PeerServer:
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             raise InputError("a session needs JSON {mode, size, nonce (hex)}") from None
         check_mode(mode)
+        suite = group.check_suite(str(doc.get("suite", group.DEFAULT_SUITE)))
         if not isinstance(size, int) or not 1 <= size <= MAX_SET:
             raise InputError(f"size must be 1 to {MAX_SET:,}", field="size")
         if len(qnonce) != 16:
@@ -97,12 +98,12 @@ class PeerServer:
         snonce = group.random_nonce()
         sid = secrets.token_hex(16)
         s = _Session(sid, peer, mode, size, group.session_separator(snonce, qnonce),
-                     Server(self.items), self.clock(), self.chunk)
+                     Server(self.items, suite=suite), self.clock(), self.chunk)
         with self._lock:
             self._expire()
             self.sessions[sid] = s
         return {"session": sid, "server_nonce": snonce.hex(), "server_size": len(s.server.items),
-                "chunk": self.chunk, "mode": mode}
+                "chunk": self.chunk, "mode": mode, "suite": suite}
 
     def _session(self, peer: Peer, sid: str) -> _Session:
         with self._lock:
@@ -127,7 +128,7 @@ class PeerServer:
         with s.lock:
             if s.merged is not None or k in s.answer:
                 raise Conflict(f"chunk {k} was already received", field="chunk")
-        raised = self.engine.raise_all(s.server._scalar, points)
+        raised = self.engine.raise_all(s.server._scalar, points, suite=s.server.suite)
         with s.lock:
             s.answer[k] = raised
             return {"received": len(s.answer), "chunks": s.chunks}
@@ -166,7 +167,7 @@ class PeerServer:
 
     def _record(self, s: _Session, outcome: str) -> SessionRecord:
         return SessionRecord(s.sid, "server", s.peer.name, s.peer.key_id, s.mode, s.size,
-                             len(s.server.items), None, outcome)
+                             len(s.server.items), None, outcome, s.server.suite)
 
     def _expire(self) -> None:
         now = self.clock()

@@ -52,19 +52,21 @@ class Result:
 class Querier:
     """The side that asks: blinds its set, then reads the answer."""
 
-    def __init__(self, items: Sequence[str], mode: str, scalar: bytes | None = None) -> None:
+    def __init__(self, items: Sequence[str], mode: str, scalar: bytes | None = None,
+                 suite: str = group.DEFAULT_SUITE) -> None:
         self.mode = check_mode(mode)
+        self.suite = group.check_suite(suite)
         self.items = list(dict.fromkeys(items))
         self._scalar = scalar or group.new_scalar()
 
     def __repr__(self) -> str:
-        return f"Querier(mode={self.mode!r}, size={len(self.items)})"
+        return f"Querier(mode={self.mode!r}, suite={self.suite!r}, size={len(self.items)})"
 
     def blind(self, dst: bytes, engine: GroupEngine,
               on_progress: OnProgress | None = None) -> list[bytes]:
         """Step 1: H(x)^a for each element, in the set's order."""
         return engine.hash_and_raise(dst, self._scalar, [i.encode() for i in self.items],
-                                     on_progress)
+                                     on_progress, self.suite)
 
     def finish(self, answer: Sequence[bytes], server_set: Sequence[bytes], engine: GroupEngine,
                on_progress: OnProgress | None = None) -> Result:
@@ -72,13 +74,14 @@ class Querier:
         if len(answer) != len(self.items):
             raise InputError(f"the server answered {len(answer)} elements for "
                              f"{len(self.items)} sent", field="answer")
-        if len(answer) < len(server_set):
+        if len(answer) < len(server_set) and group.can_invert(self.suite):
             # Fewer multiplications the other way round: unblind the answer, H(x)^(ab) ->
             # H(x)^b, and compare with the server's set as sent. Same result, same view.
-            answer = engine.raise_all(group.invert(self._scalar), answer, on_progress)
+            answer = engine.raise_all(group.invert(self._scalar), answer, on_progress,
+                                      self.suite)
             z = set(server_set)
         else:
-            z = set(engine.raise_all(self._scalar, server_set, on_progress))
+            z = set(engine.raise_all(self._scalar, server_set, on_progress, self.suite))
         if self.mode == "cardinality":
             return Result(self.mode, len(self.items), len(server_set),
                           sum(1 for y in answer if y in z))
@@ -89,7 +92,9 @@ class Querier:
 class Server:
     """The side that answers: raises what it is sent, and publishes its own blinded set."""
 
-    def __init__(self, items: Sequence[str], scalar: bytes | None = None) -> None:
+    def __init__(self, items: Sequence[str], scalar: bytes | None = None,
+                 suite: str = group.DEFAULT_SUITE) -> None:
+        self.suite = group.check_suite(suite)
         self.items = list(dict.fromkeys(items))
         self._scalar = scalar or group.new_scalar()
 
@@ -100,19 +105,20 @@ class Server:
                 on_progress: OnProgress | None = None) -> list[bytes]:
         """Step 2b: H(y)^b for each element, sorted (the order says nothing of B's)."""
         return sorted(engine.hash_and_raise(dst, self._scalar,
-                                            [i.encode() for i in self.items], on_progress))
+                                            [i.encode() for i in self.items], on_progress,
+                                            self.suite))
 
     def answer(self, blinded: Sequence[bytes], mode: str, engine: GroupEngine,
                on_progress: OnProgress | None = None) -> list[bytes]:
         """Step 2a: X_i^b; sorted in cardinality mode, so no value points at an element."""
-        out = engine.raise_all(self._scalar, blinded, on_progress)
+        out = engine.raise_all(self._scalar, blinded, on_progress, self.suite)
         return sorted(out) if check_mode(mode) == "cardinality" else out
 
 
 def run_local(querier_items: Sequence[str], server_items: Sequence[str], mode: str,
-              dst: bytes, engine: GroupEngine) -> Result:
+              dst: bytes, engine: GroupEngine, suite: str = group.DEFAULT_SUITE) -> Result:
     """Both sides in one process (tests, benchmarks): the same steps the HTTP protocol runs."""
-    q = Querier(querier_items, mode)
-    s = Server(server_items)
+    q = Querier(querier_items, mode, suite=suite)
+    s = Server(server_items, suite=suite)
     blinded = q.blind(dst, engine)
     return q.finish(s.answer(blinded, mode, engine), s.own_set(dst, engine), engine)

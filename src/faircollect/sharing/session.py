@@ -22,6 +22,7 @@ class SessionRecord:
     server_size: int
     result_size: int | None  # None: this side does not learn it (the server)
     outcome: str = "completed"  # or "abandoned" (a session that never finished)
+    suite: str = "ristretto255"
 
     def payload(self) -> dict[str, Any]:
         return asdict(self)

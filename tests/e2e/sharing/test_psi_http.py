@@ -120,10 +120,11 @@ def test_two_processes_find_the_exact_intersection(world: dict[str, object]) -> 
 
 
 def test_cardinality_mode_over_http_gives_only_the_count(world: dict[str, object]) -> None:
-    run = _query(world, "--cardinality", "--json")
+    run = _query(world, "--cardinality", "--json", "--suite", "x25519")
     assert run.returncode == 0, run.stderr
     summary = orjson.loads(run.stdout)
     assert summary["count"] == 300 and summary["mode"] == "cardinality"
+    assert summary["suite"] == "x25519"
     assert "+86" not in run.stdout + run.stderr
     refused = _query(world, "--cardinality", "--out", "x.txt")
     assert refused.returncode == 2 and "--out needs intersection mode" in refused.stderr

@@ -70,3 +70,45 @@ def test_exponents_commute_and_bad_points_are_refused() -> None:
         group.unpack(b"\x00" * 33)
     with pytest.raises(InputError):
         group.hash_to_group(b"", b"x")
+
+
+def _u_of_edwards(encoded: bytes) -> int:
+    p = 2**255 - 19
+    y = int.from_bytes(encoded, "little") & ((1 << 255) - 1)
+    return (1 + y) * pow(1 - y, -1, p) % p
+
+
+def test_x25519_suite_vectors_and_map() -> None:
+    import ctypes
+
+    from rbcl._sodium import _sodium as lib
+
+    # The Edwards-to-Montgomery map sends the Ed25519 base point to X25519's u = 9.
+    base = ctypes.create_string_buffer(32)
+    lib.crypto_scalarmult_ed25519_base_noclamp(base, (1).to_bytes(32, "little"))
+    assert _u_of_edwards(base.raw) == 9
+    dst, item = b"test-session", b"phone:+8613812345699"
+    expected = "03ee786b2e62520aabdd14c15f98cd6d1adf8e5b97e790e405d08d18f695ba56"
+    # Spelled out, one point at a time (the module inverts a whole batch at once).
+    digest = hashlib.sha512(b"faircollect-psi-v1/h2g-x25519" + bytes([len(dst)]) + dst
+                            + item).digest()
+    out = ctypes.create_string_buffer(32)
+    lib.crypto_core_ed25519_from_hash(out, digest)
+    assert _u_of_edwards(out.raw).to_bytes(32, "little").hex() == expected
+    many = group.hash_many(dst, [b"a", item, b"b"], "x25519")
+    assert many[1].hex() == expected and len(set(many)) == 3
+    seven = (7).to_bytes(32, "little")
+    assert group.mult_many(seven, [bytes.fromhex(expected)], "x25519")[0].hex() == (
+        "cf26a9e150becbc1915b4662d9845f683afb7ddb04653a22ef840c1b8de82c2d")
+
+
+def test_x25519_suite_commutes_and_refuses_small_order() -> None:
+    a, b = group.new_scalar(), group.new_scalar()
+    p = group.hash_many(b"s", [b"x"], "x25519")
+    assert group.mult_many(a, group.mult_many(b, p, "x25519"), "x25519") == \
+        group.mult_many(b, group.mult_many(a, p, "x25519"), "x25519")
+    assert not group.can_invert("x25519") and group.can_invert("ristretto255")
+    with pytest.raises(InputError, match="x25519"):
+        group.mult_many(a, [bytes(32)], "x25519")  # u = 0 has order 2
+    with pytest.raises(InputError, match="suite"):
+        group.hash_many(b"s", [b"x"], "p256")

@@ -25,14 +25,15 @@ def _sets(rng: random.Random, n: int, overlap: float) -> tuple[list[str], list[s
     return a, b, set(shared)
 
 
+@pytest.mark.parametrize("suite", group.SUITES)
 @pytest.mark.parametrize("overlap", [0.0, 0.5, 1.0])
 @pytest.mark.parametrize("mode", ["intersection", "cardinality"])
-def test_exact_on_random_sets(overlap: float, mode: str) -> None:
+def test_exact_on_random_sets(overlap: float, mode: str, suite: str) -> None:
     rng = random.Random(f"{overlap}-{mode}")
     a, b, shared = _sets(rng, 300, overlap)
     assert len(shared) == int(300 * overlap)
     with GroupEngine(workers=1) as engine:
-        result = run_local(a, b, mode, DST, engine)
+        result = run_local(a, b, mode, DST, engine, suite)
     assert (result.querier_size, result.server_size) == (len(a), len(b))
     assert result.count == len(shared)
     if mode == "intersection":
@@ -42,15 +43,16 @@ def test_exact_on_random_sets(overlap: float, mode: str) -> None:
         assert result.members == ()
 
 
+@pytest.mark.parametrize("suite", group.SUITES)
 @pytest.mark.parametrize("mode", ["intersection", "cardinality"])
-def test_unequal_sizes_both_ways(mode: str) -> None:
+def test_unequal_sizes_both_ways(mode: str, suite: str) -> None:
     """|A| < |B| unblinds the answer; |A| > |B| raises the server's set: both exact."""
     rng = random.Random(mode)
     a, b, shared = _sets(rng, 400, 0.5)
     small = [x for x in a if x in shared][:50] + [x for x in a if x not in shared][:30]
     with GroupEngine(workers=1) as engine:
         for q_set, s_set in ((small, b), (b, small)):
-            result = run_local(q_set, s_set, mode, DST, engine)
+            result = run_local(q_set, s_set, mode, DST, engine, suite)
             assert result.count == len(set(q_set) & set(s_set)) == 50
             if mode == "intersection":
                 assert set(result.members) == set(q_set) & set(s_set)
@@ -66,14 +68,16 @@ def test_pool_gives_the_same_answer_as_one_process() -> None:
         assert run_local(a, b, "intersection", DST, pooled).count == len(shared)
 
 
-def _cardinality_view(a: list[str], b: list[str], qs: bytes, ss: bytes) -> tuple[list[bytes], list[bytes]]:
+def _cardinality_view(a: list[str], b: list[str], qs: bytes, ss: bytes,
+                      suite: str = group.DEFAULT_SUITE) -> tuple[list[bytes], list[bytes]]:
     """Everything the querier receives from the server in cardinality mode."""
     engine = GroupEngine(workers=1)
-    q, s = Querier(a, "cardinality", qs), Server(b, ss)
+    q, s = Querier(a, "cardinality", qs, suite), Server(b, ss, suite)
     return s.answer(q.blind(DST, engine), "cardinality", engine), s.own_set(DST, engine)
 
 
-def test_cardinality_view_is_the_same_for_every_order_of_the_querier_set() -> None:
+@pytest.mark.parametrize("suite", group.SUITES)
+def test_cardinality_view_is_the_same_for_every_order_of_the_querier_set(suite: str) -> None:
     """The precise claim: in cardinality mode the querier's view (the answer and the server's
     set) is a function of the *set* A, not of its order, so no received value can be tied to
     a position, hence to an element, of A. Intersection mode fails this (control)."""
@@ -82,12 +86,13 @@ def test_cardinality_view_is_the_same_for_every_order_of_the_querier_set() -> No
     qs, ss = group.new_scalar(), group.new_scalar()
     shuffled = a[:]
     rng.shuffle(shuffled)
-    assert _cardinality_view(a, b, qs, ss) == _cardinality_view(shuffled, b, qs, ss)
+    assert _cardinality_view(a, b, qs, ss, suite) == _cardinality_view(shuffled, b, qs, ss, suite)
     engine = GroupEngine(workers=1)
-    s = Server(b, ss)
-    plain = s.answer(Querier(a, "intersection", qs).blind(DST, engine), "intersection", engine)
-    mixed = s.answer(Querier(shuffled, "intersection", qs).blind(DST, engine), "intersection",
+    s = Server(b, ss, suite)
+    plain = s.answer(Querier(a, "intersection", qs, suite).blind(DST, engine), "intersection",
                      engine)
+    mixed = s.answer(Querier(shuffled, "intersection", qs, suite).blind(DST, engine),
+                     "intersection", engine)
     assert plain != mixed
 
 
