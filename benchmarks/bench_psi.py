@@ -3,6 +3,7 @@
     python benchmarks/bench_psi.py --quick         # 5k x 5k, both
     python benchmarks/bench_psi.py                 # 100k x 100k both, then 1M x 1M ours
     python benchmarks/bench_psi.py --sizes 100000  # one size only
+    python benchmarks/bench_psi.py --sizes 20000 --http   # and over HTTP, two processes
 
 Both run the whole protocol, both parties in one process, on the same two sets of
 normalised phone numbers with 50 % overlap, in cardinality mode (the count only):
@@ -11,6 +12,9 @@ normalised phone numbers with 50 % overlap, in cardinality mode (the count only)
   x25519), group work over a pool of one worker process per core (`GroupEngine`);
 - peer: openmined-psi (P-256 via its bundled C++ library, one thread), with its default
   Golomb-compressed set and a false-positive rate of 1e-9.
+
+`--quick` (and `--http`) add the same count between `share serve` and `share query`, two
+processes on loopback, at the first size.
 
 Targets (issue #17): at 100k x 100k at least 2x faster than openmined-psi; 1M x 1M within
 120 s on 2 cores. Each row also checks both counts are exact.
@@ -119,11 +123,78 @@ def bench(n: int, workers: int, with_peer: bool, suite: str = "ristretto255",
     return rows
 
 
+def _http(n: int, suite: str) -> dict[str, Any]:
+    """The whole protocol between `share serve` and `share query`, two processes on
+    loopback; timed from the query's start to its answer (the server is already up)."""
+    import base64
+    import json
+    import socket
+    import subprocess
+    import tempfile
+
+    from faircollect.bootstrap import build_app
+    from faircollect.config import Secret, Settings
+    from faircollect.sharing.service import lender_key
+
+    import logging
+
+    logging.getLogger("faircollect").setLevel(logging.ERROR)  # "created a keyring" notes
+    a, b = _sets(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        envs, keys = {}, {}
+        for name in ("a", "b"):
+            home = root / name
+            home.mkdir(mode=0o700)
+            url = f"sqlite:///{home / 'fc.db'}"
+            app = build_app(Settings(home=home, database_url=Secret(url)))
+            keys[name] = base64.b64encode(
+                lender_key(app).public_key().public_bytes_raw()).decode()
+            app.store.dispose()
+            envs[name] = {**os.environ, "FAIRCOLLECT_HOME": str(home),
+                          "FAIRCOLLECT_DATABASE_URL": url}
+        for me, peer in (("a", "b"), ("b", "a")):
+            (root / f"{me}-peers.json").write_text(json.dumps(
+                {"peers": [{"name": f"lender_{peer}", "public_key": keys[peer]}]}))
+        (root / "a.txt").write_text("\n".join(x[6:] for x in a) + "\n")
+        (root / "b.txt").write_text("\n".join(x[6:] for x in b) + "\n")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        cli = [sys.executable, "-m", "faircollect", "share"]
+        server = subprocess.Popen(cli + ["serve", "--peers", str(root / "b-peers.json"),
+                                         "--set", str(root / "b.txt"), "--port", str(port)],
+                                  env=envs["b"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(300):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            started = time.perf_counter()
+            done = subprocess.run(cli + ["query", "--peer", f"http://127.0.0.1:{port}",
+                                         "--peers", str(root / "a-peers.json"), "--set",
+                                         str(root / "a.txt"), "--cardinality", "--json",
+                                         "--suite", suite],
+                                  env=envs["a"], capture_output=True, text=True, check=True)
+            took = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    count = json.loads(done.stdout)["count"]
+    return {"figure": f"{n:,} x {n:,} PSI {suite} over HTTP, two processes (query start-up "
+                      "included)", "ours": round(took, 2), "unit": "s", "target": None,
+            "met": None if count == n // 2 else False}
+
+
 def run(quick: bool = False, sizes: list[int] | None = None,
-        suites: list[str] | None = None) -> list[dict[str, Any]]:
+        suites: list[str] | None = None, http: bool | None = None) -> list[dict[str, Any]]:
     """Measure and return the table rows."""
     workers = default_workers()
     sizes = sizes or ([5_000] if quick else [100_000, 1_000_000])
+    http = quick if http is None else http  # the HTTP row at the first size; --http for more
     rows: list[dict[str, Any]] = []
     for n in sizes:
         # openmined-psi at 1M takes many minutes on one thread: the 1M target is a limit.
@@ -131,6 +202,8 @@ def run(quick: bool = False, sizes: list[int] | None = None,
         peer = _openmined(*_sets(n)) if with_peer else None
         for suite in suites or SUITES:
             rows += bench(n, workers, with_peer, suite, peer)
+    if http:
+        rows += [_http(sizes[0], suite) for suite in suites or SUITES]
     return rows
 
 
@@ -140,9 +213,11 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--sizes", type=int, nargs="*")
     parser.add_argument("--suites", nargs="*", choices=SUITES)
+    parser.add_argument("--http", action="store_true",
+                        help="also run the first size over HTTP between two processes")
     args = parser.parse_args()
     print(f"# {default_workers()} core(s); load average before {os.getloadavg()[0]:.2f}",
           file=sys.stderr)
-    for r in run(args.quick, args.sizes, args.suites):
+    for r in run(args.quick, args.sizes, args.suites, args.http or args.quick):
         print("  ".join(f"{k}={v}" for k, v in r.items()))
     print(f"# load average after {os.getloadavg()[0]:.2f}", file=sys.stderr)
