@@ -65,14 +65,19 @@ def _items(ctx: typer.Context, set_file: Path | None, from_store: str | None, re
 def key(
     ctx: typer.Context,
     name: Annotated[str, typer.Option("--name", help="The name peers list this lender under.")] = "me",
+    as_json: JsonOption = False,
 ) -> None:
     """Print this lender's public key as an allow-list entry for peers."""
     from faircollect.sharing.framing import key_id
     from faircollect.sharing.service import lender_key
 
     raw = lender_key(app_for(ctx).app).public_key().public_bytes_raw()
+    public = base64.b64encode(raw).decode()
+    if as_json:
+        emit({"name": name, "public_key": public, "key_id": key_id(raw)})
+        return
     sys.stdout.write(f"peers:\n  - name: {name}\n    public_key: "
-                     f"{base64.b64encode(raw).decode()}  # key id {key_id(raw)}\n")
+                     f"{public}  # key id {key_id(raw)}\n")
 
 
 def export_set(
