@@ -145,6 +145,14 @@ def serve(
                          f"{record.querier_size:,} x {record.server_size:,}, "
                          f"{record.outcome}\n")
 
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        # uvicorn stops gracefully on SIGTERM, then raises it again once it has: end with an
+        # exception here (not the default handler's abrupt exit) so the worker pool is shut.
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     with GroupEngine(workers) as engine:
         server = PeerServer(items, lender_key(fc.app), allow, engine, _clock, on_end, chunk)
         sys.stderr.write(f"serving {len(server.items):,} identifiers to {len(allow.peers)} "

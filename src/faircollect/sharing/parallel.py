@@ -1,9 +1,11 @@
 """Spreading the group work over the machine's cores.
 
 Hashing to the group and raising points to a scalar dominate the protocol's time; each item
-is independent, so chunks of them go to a pool of worker processes (`forkserver`, safe beside
-the threads of a web server). Chunks travel packed (32 bytes a point) to keep pickling cheap.
-Small jobs stay in this process: starting workers costs more than it saves.
+is independent, so chunks of them go to a pool of worker processes. They are `spawn`ed (safe
+beside the threads of a web server) as children of this process, and on Linux each asks to
+be sent SIGTERM when this process dies, so no worker outlives it, even a killed one. Chunks
+travel packed (32 bytes a point) to keep pickling cheap. Small jobs stay in this process:
+starting workers costs more than it saves.
 """
 
 from __future__ import annotations
@@ -27,6 +29,20 @@ def _mult_chunk(suite: str, scalar: bytes, blob: bytes) -> bytes:
 
 def _hash_mult_chunk(suite: str, dst: bytes, scalar: bytes, items: list[bytes]) -> bytes:
     return group.pack(group.mult_many(scalar, group.hash_many(dst, items, suite), suite))
+
+
+def _die_with_parent() -> None:
+    """Worker initialiser: SIGTERM this worker when its parent goes (Linux prctl)."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - not a glibc system
+            pass
 
 
 def default_workers() -> int:
@@ -58,8 +74,9 @@ class GroupEngine:
 
     def _executor(self) -> Executor:
         if self._pool is None:
-            ctx = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx,
+                                             initializer=_die_with_parent)
         return self._pool
 
     def _run(self, fn: Callable[..., bytes], args: tuple[object, ...], chunks: list[object],
