@@ -49,20 +49,6 @@ def _cpu() -> float:
     return time.process_time() + kids.ru_utime + kids.ru_stime
 
 
-def _workers_cpu(engine: GroupEngine) -> float:
-    """CPU seconds the pool's workers used so far (children of the forkserver, not ours, so
-    read from /proc before the pool shuts down; 0 where there is no /proc)."""
-    pool = getattr(engine, "_pool", None)
-    total = 0.0
-    for pid in list(getattr(pool, "_processes", None) or {}):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 def _openmined(a: list[str], b: list[str]) -> tuple[float, float, int] | None:
     try:
         import private_set_intersection.python as psi
@@ -84,8 +70,8 @@ def _ours(a: list[str], b: list[str], workers: int, suite: str = "ristretto255"
     started = time.perf_counter()  # the pool's start-up is part of the time
     with GroupEngine(workers) as engine:
         result = run_local(a, b, "cardinality", os.urandom(32), engine, suite)
-        pool_cpu = _workers_cpu(engine)
-    return time.perf_counter() - started, _cpu() - cpu + pool_cpu, result.count
+    # The pool's workers are this process's children, reaped at shutdown: counted by _cpu.
+    return time.perf_counter() - started, _cpu() - cpu, result.count
 
 
 def bench(n: int, workers: int, with_peer: bool, suite: str = "ristretto255",
@@ -128,6 +114,7 @@ def _http(n: int, suite: str) -> dict[str, Any]:
     loopback; timed from the query's start to its answer (the server is already up)."""
     import base64
     import json
+    import logging
     import socket
     import subprocess
     import tempfile
@@ -135,8 +122,6 @@ def _http(n: int, suite: str) -> dict[str, Any]:
     from faircollect.bootstrap import build_app
     from faircollect.config import Secret, Settings
     from faircollect.sharing.service import lender_key
-
-    import logging
 
     logging.getLogger("faircollect").setLevel(logging.ERROR)  # "created a keyring" notes
     a, b = _sets(n)
