@@ -48,12 +48,12 @@ _valid = rbcl.crypto_core_ristretto255_is_valid_point
 def _forget_rbcl_copy() -> None:
     """rbcl writes its libsodium to a new temporary file on every import and never removes
     it (2.7 MB each, one per process). Once loaded, the file is not needed: unlink it."""
+    import contextlib
     import importlib
 
-    try:
+    # ImportError / AttributeError: another rbcl; OSError: already gone.
+    with contextlib.suppress(ImportError, AttributeError, OSError):
         os.unlink(importlib.import_module("rbcl._sodium").lib_path)
-    except (ImportError, AttributeError, OSError):  # another rbcl, or already gone
-        pass
 
 
 _forget_rbcl_copy()

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from faircollect.errors import Conflict, FairCollectError, InputError, NotFound
+from faircollect.errors import Conflict, FairCollectError, InputError, NotFound, RateLimited
 from faircollect.sharing import framing, group
 from faircollect.sharing.framing import AllowList, NonceCache, Peer
 from faircollect.sharing.parallel import GroupEngine
@@ -38,6 +38,7 @@ CHUNK = 8192
 MAX_SET = 20_000_000
 MAX_BODY = CHUNK * group.POINT_BYTES
 SESSION_TTL = 3600
+SESSIONS_PER_PEER = 4  # open at once; each holds a blinded set in memory
 
 
 @dataclass
@@ -101,6 +102,10 @@ class PeerServer:
                      Server(self.items, suite=suite), self.clock(), self.chunk)
         with self._lock:
             self._expire()
+            mine = sum(1 for x in self.sessions.values() if x.peer.key_id == peer.key_id)
+            if mine >= SESSIONS_PER_PEER:
+                raise RateLimited(f"this peer already has {mine} open sessions (at most "
+                                  f"{SESSIONS_PER_PEER}); close one first", peer=peer.name)
             self.sessions[sid] = s
         return {"session": sid, "server_nonce": snonce.hex(), "server_size": len(s.server.items),
                 "chunk": self.chunk, "mode": mode, "suite": suite}

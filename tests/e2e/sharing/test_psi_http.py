@@ -182,7 +182,8 @@ def test_refused_requests(world: dict[str, object]) -> None:
         assert r.status_code == 401 and "signature" in r.json()["message"]
         # replayed: the same signed request twice
         headers = _signed(key_a, "POST", OPEN, body)
-        assert http.post(OPEN, content=body, headers=headers).status_code == 200
+        first = http.post(OPEN, content=body, headers=headers)
+        assert first.status_code == 200
         r = http.post(OPEN, content=body, headers=headers)
         assert r.status_code == 409 and "replay" in r.json()["message"]
         # stale: signed ten minutes ago
@@ -198,6 +199,28 @@ def test_refused_requests(world: dict[str, object]) -> None:
         framing.verify_response(r.headers, r.request.headers[framing.NONCE], r.content,
                                 allow=framing.parse_allow_list(
                                     Path(str(world["peers_a"])).read_text()))
+        # a peer keeps at most SESSIONS_PER_PEER sessions open at once
+        opened = [sid, first.json()["session"], *_open_all(http, key_a)]
+        assert len(opened) == 4
+        body = _open_body()
+        r = http.post(OPEN, content=body, headers=_signed(key_a, "POST", OPEN, body))
+        assert r.status_code == 429 and "open sessions" in r.json()["message"]
+        for s in opened:
+            path = f"{OPEN}/{s}"
+            assert http.delete(path, headers=_signed(key_a, "DELETE", path, b"")).status_code == 200
+
+
+def _open_all(http: httpx.Client, key: Ed25519PrivateKey) -> list[str]:
+    """Open sessions until the server refuses; the ids opened."""
+    out = []
+    for _ in range(10):
+        body = _open_body()
+        r = http.post(OPEN, content=body, headers=_signed(key, "POST", OPEN, body))
+        if r.status_code != 200:
+            assert r.status_code == 429
+            break
+        out.append(r.json()["session"])
+    return out
 
 
 def test_querier_refuses_a_server_it_does_not_know(world: dict[str, object]) -> None:
