@@ -1,5 +1,5 @@
 """Compliance governance over HTTP: training records and status, a collector's attempt
-decided with their training, strategy review, and the regulator report (CSV).
+decided with their training, strategy review, and the regulator report.
 
 Recording training and reading reports needs `compliance` (or `admin` for training);
 strategy authors are supervisors, compliance officers and admins; approving needs
@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from faircollect.api.auth import Principal
 from faircollect.api.conventions import ConventionRoute
 from faircollect.api.deps import principal, services
-from faircollect.api.problems import RESPONSES
+from faircollect.api.problems import RESPONSES, RESPONSES_404, RESPONSES_404_409
 from faircollect.api.reach import STAFF, require_role
 from faircollect.bootstrap import App
 from faircollect.content.template import Actor
@@ -53,7 +53,7 @@ class AttemptBody(BaseModel):
     request: dict[str, Any]
 
 
-@router.post("/training/completions", responses=RESPONSES, status_code=201)
+@router.post("/training/completions", responses=RESPONSES_404_409, status_code=201)
 def record_completion(body: CompletionBody, app: Annotated[App, Depends(services)],
                       who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """Record one training completion (audited)."""
@@ -97,7 +97,7 @@ def add_strategy(body: StrategyBody, app: Annotated[App, Depends(services)],
     return _review(app).add(_actor(who), body.kind, body.yaml).to_json()
 
 
-@router.post("/strategies/{kind}/{subject_id}/submit", responses=RESPONSES)
+@router.post("/strategies/{kind}/{subject_id}/submit", responses=RESPONSES_404_409)
 def submit_strategy(kind: str, subject_id: str, app: Annotated[App, Depends(services)],
                     who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """Submit a draft; its 30-day replay is stored for the approver."""
@@ -106,7 +106,7 @@ def submit_strategy(kind: str, subject_id: str, app: Annotated[App, Depends(serv
     return {**v.to_json(), "replay": v.replay}
 
 
-@router.get("/strategies/{kind}/{subject_id}", responses=RESPONSES)
+@router.get("/strategies/{kind}/{subject_id}", responses=RESPONSES_404)
 def show_strategy(kind: str, subject_id: str, app: Annotated[App, Depends(services)],
                   who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """The newest version with its diff against what runs now and its replay."""
@@ -114,26 +114,27 @@ def show_strategy(kind: str, subject_id: str, app: Annotated[App, Depends(servic
     return _review(app).review(kind, subject_id)
 
 
-@router.post("/strategies/{kind}/{subject_id}/approve", responses=RESPONSES)
+@router.post("/strategies/{kind}/{subject_id}/approve", responses=RESPONSES_404_409)
 def approve_strategy(kind: str, subject_id: str, app: Annotated[App, Depends(services)],
                      who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """Approve a version in review (compliance; never its author)."""
     return _review(app).approve(_actor(who), kind, subject_id).to_json()
 
 
-@router.get("/regulator-report.csv", responses=RESPONSES)
-def regulator_csv(jurisdiction: Annotated[str, Query(max_length=8)],
-                  start: Annotated[date, Query(alias="from")],
-                  end: Annotated[date, Query(alias="to")],
-                  app: Annotated[App, Depends(services)],
-                  who: Annotated[Principal, Depends(principal)]) -> Response:
-    """The regulator report as CSV, stamped with the audit checkpoint."""
-    from faircollect.governance.regulator import to_csv
+@router.get("/regulator-report", responses=RESPONSES)
+def regulator(jurisdiction: Annotated[str, Query(max_length=8)],
+              start: Annotated[date, Query(alias="from")],
+              end: Annotated[date, Query(alias="to")],
+              app: Annotated[App, Depends(services)],
+              who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
+    """The regulator report's figures, its CSV text and the audit checkpoint that stamps it
+    (the PDF is written by `faircollect regulator report`)."""
+    from faircollect.governance.regulator import as_json, to_csv
     from faircollect.governance.regulator_service import regulator_report
 
     require_role(who, ("compliance", "auditor", "admin"))
-    return Response(to_csv(regulator_report(app, jurisdiction, start, end)),
-                    media_type="text/csv")
+    report = regulator_report(app, jurisdiction, start, end)
+    return {**as_json(report), "csv": to_csv(report)}
 
 
 def _actor(who: Principal) -> Actor:
