@@ -137,6 +137,28 @@ def regulator(jurisdiction: Annotated[str, Query(max_length=8)],
     return {**as_json(report), "csv": to_csv(report)}
 
 
+@router.post("/pia", responses=RESPONSES)
+def generate_pia(app: Annotated[App, Depends(services)],
+                 who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
+    """Assess the data map now (PIPL Art. 55-56); a new version when the result changed."""
+    from faircollect.governance.pia_service import PiaService
+
+    require_role(who, ("compliance", "admin"))
+    return PiaService(app.store).generate(who.actor_id).to_json()
+
+
+@router.get("/pia", responses=RESPONSES_404)
+def show_pia(app: Annotated[App, Depends(services)],
+             who: Annotated[Principal, Depends(principal)],
+             version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None) -> dict[str, Any]:
+    """A kept PIA version (default: the newest) with its full content."""
+    from faircollect.governance.pia_service import PiaService
+
+    require_role(who, ("compliance", "auditor", "admin"))
+    v = PiaService(app.store).get(version)
+    return {**v.to_json(), "content": v.content}
+
+
 def _actor(who: Principal) -> Actor:
     return Actor(who.actor_id, frozenset({who.role}))
 

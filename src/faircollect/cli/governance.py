@@ -1,4 +1,4 @@
-"""`faircollect training|review|regulator ...`: compliance governance (issue #19).
+"""`faircollect training|review|regulator|pia ...`: compliance governance (issue #19).
 
 Thin: each command calls a governance service and prints JSON. Reviewer roles come from
 FAIRCOLLECT_ROLES (e.g. `compliance` or `legal`), as for `faircollect templates`.
@@ -38,6 +38,13 @@ def register(app: typer.Typer) -> None:
     regulator = typer.Typer(help="Regulator reports (CSV and PDF).", no_args_is_help=True)
     regulator.command("report")(regulator_command)
     app.add_typer(regulator, name="regulator")
+    pia = typer.Typer(help="Personal-information impact assessment (PIPL Art. 55-56).",
+                      no_args_is_help=True)
+    pia.command("generate")(pia_generate_command)
+    pia.command("list")(pia_list_command)
+    pia.command("export")(pia_export_command)
+    pia.command("prune")(pia_prune_command)
+    app.add_typer(pia, name="pia")
 
 
 def _cc(ctx: typer.Context):  # type: ignore[no-untyped-def]
@@ -202,3 +209,44 @@ def regulator_command(
     write_private(out / f"{stem}.pdf", to_pdf(to_html(report)))
     emit({**report_json(report), "csv": str(out / f"{stem}.csv"),
           "pdf": str(out / f"{stem}.pdf")})
+
+
+def pia_generate_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Assess the data map now; a new version is kept when the assessment changed."""
+    from faircollect.governance.pia_service import PiaService
+
+    cc = _cc(ctx)
+    emit(PiaService(cc.app.store).generate(cc.actor).to_json())
+
+
+def pia_list_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Every kept PIA version."""
+    from faircollect.governance.pia_service import PiaService
+
+    emit([v.to_json() for v in PiaService(_cc(ctx).app.store).list()])
+
+
+def pia_export_command(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Folder for pia-v<N>.html and pia-v<N>.pdf")],
+    version: Annotated[int | None, typer.Option(help="Default: the newest.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a PIA version as HTML and PDF."""
+    from faircollect.governance.pia_service import PiaService
+    from faircollect.private import ensure_private_dir, write_private
+
+    v = PiaService(_cc(ctx).app.store).get(version)
+    ensure_private_dir(out)
+    html, pdf = out / f"pia-v{v.version}.html", out / f"pia-v{v.version}.pdf"
+    write_private(html, v.html().encode("utf-8"))
+    write_private(pdf, v.pdf())
+    emit({**v.to_json(), "html": str(html), "pdf": str(pdf)})
+
+
+def pia_prune_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Delete PIA versions whose three years are over (never younger ones)."""
+    from faircollect.governance.pia_service import PiaService
+
+    cc = _cc(ctx)
+    emit({"deleted": PiaService(cc.app.store).prune(cc.actor)})
