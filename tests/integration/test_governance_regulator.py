@@ -74,7 +74,7 @@ def test_regulator_report_of_a_simulated_month(settings, tmp_path: Path) -> None
     clock = MovingClock()
     app = build_app(settings, clock=clock)
     try:
-        generate_portfolio(tmp_path / "pf", borrowers=40, seed=5,
+        generate_portfolio(tmp_path / "pf", borrowers=25, seed=5,
                            as_of=START - timedelta(days=1))
         import_portfolio(app, tmp_path / "pf", actor="test")
         approve_starter_library(app)

@@ -51,7 +51,7 @@ def _shipped_cn() -> str:
 
 @pytest.fixture
 def ran(app, tmp_path: Path):  # type: ignore[no-untyped-def]
-    generate_portfolio(tmp_path / "pf", borrowers=60, seed=5, as_of=START - timedelta(days=1))
+    generate_portfolio(tmp_path / "pf", borrowers=40, seed=5, as_of=START - timedelta(days=1))
     import_portfolio(app, tmp_path / "pf", actor="test")
     approve_starter_library(app)
     run_range(app, START, START + timedelta(days=RAN - 1))

@@ -22,6 +22,7 @@ from faircollect.api.problems import RESPONSES, RESPONSES_404, RESPONSES_404_409
 from faircollect.api.reach import STAFF, require_role
 from faircollect.bootstrap import App
 from faircollect.content.template import Actor
+from faircollect.governance.strategy_service import StrategyReview
 
 router = APIRouter(prefix="/v1/governance", tags=["governance"], route_class=ConventionRoute)
 TRAINERS = ("compliance", "admin")
@@ -163,8 +164,7 @@ def _actor(who: Principal) -> Actor:
     return Actor(who.actor_id, frozenset({who.role}))
 
 
-def _review(app: App):  # type: ignore[no-untyped-def]
-    from faircollect.governance.strategy_service import StrategyReview
+def _review(app: App) -> StrategyReview:
     from faircollect.strategy.registry_source import RegistrySource
 
     return StrategyReview(app.store, RegistrySource.load(app.store))

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from faircollect.cli._output import JsonOption, emit
+from faircollect.cli._output import JsonOption, emit, emit_lines
 from faircollect.errors import InputError
 
 
@@ -126,7 +126,7 @@ def expiring_command(ctx: typer.Context, days: Annotated[int, typer.Option()] = 
     """Certificates expiring within DAYS (not renewed)."""
     from faircollect.governance.training_service import TrainingService
 
-    emit(TrainingService(_cc(ctx).app.store).expiring(days))
+    emit_lines(TrainingService(_cc(ctx).app.store).expiring(days))
 
 
 def _review(ctx: typer.Context):  # type: ignore[no-untyped-def]
@@ -223,7 +223,7 @@ def pia_list_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every kept PIA version."""
     from faircollect.governance.pia_service import PiaService
 
-    emit([v.to_json() for v in PiaService(_cc(ctx).app.store).list()])
+    emit_lines(v.to_json() for v in PiaService(_cc(ctx).app.store).list())
 
 
 def pia_export_command(

@@ -333,5 +333,5 @@ CHECKS: dict[str, Check] = {
     "template_approval": template_approval,
     "content": content,
     "disclosure": disclosure,
-    "actor_training": actor_training,  # type: ignore[dict-item]
+    "actor_training": actor_training,
 }

@@ -139,3 +139,30 @@ def test_csv_rows_parse_and_a_bad_row_is_named() -> None:
         parse_completions_csv(text.replace("collector", "boss"), "done.csv")
     with pytest.raises(RowError, match="missing columns"):
         parse_completions_csv("course_id,score\n", "done.csv")
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_vector_differential import requests as random_requests  # noqa: E402
+
+from faircollect.policy import builtin_packs  # noqa: E402
+
+actors = st.one_of(st.none(), st.builds(
+    lambda kind, valid: {"id": "p-1", "kind": kind, "training_valid": valid},
+    st.sampled_from(["collector", "agency", "system"]), st.sampled_from([True, False, None])))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(random_requests(), actors), min_size=1, max_size=6))
+def test_random_requests_with_actors_scalar_equals_vectorised(pairs: list[Any]) -> None:
+    reqs = [r.model_copy(update={"actor": None if a is None else
+                                 type(r).model_validate({**r.model_dump(), "actor": a}).actor})
+            for r, a in pairs]
+    batch = batch_from_requests(reqs)
+    for pack in builtin_packs():
+        frame = decide_frame(batch, pack)
+        for r, row in zip(reqs, frame.iter_rows(named=True), strict=True):
+            d = decide(r, pack)
+            assert row["allowed"] is d.allowed
+            assert row["rules"] == [v.rule for v in d.violations]
+            assert ("HOUSE-TRAINING" in row["rules"]) == _training_denied(r)
