@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from faircollect.audit import checkpoint as cp
+from faircollect.audit.service import AuditService
 from faircollect.bootstrap import build_app
 from faircollect.cases.complaints import open_complaint
 from faircollect.config import Secret, Settings
@@ -127,6 +128,10 @@ def test_regulator_report_of_a_simulated_month(tmp_path: Path) -> None:
         # The checkpoint is signed by the audit key over exactly those entries.
         checked = cp.open_note(report.checkpoint, app.keys.signing_key("audit").public_key())
         assert checked.size == report.checkpoint_size
+        # Kept beside the log's other checkpoints, and the whole log still verifies.
+        verified = AuditService(app.store, app.keys.signing_key("audit")).verify()
+        assert verified.ok and verified.checkpoints >= 1, verified.problems
+        assert regulator_report(app, "CN", START, end).checkpoint == report.checkpoint
         # CSV and PDF carry the same figures and the checkpoint.
         text = to_csv(report)
         assert f"report,audit_checkpoint_size,{report.checkpoint_size}" in text
