@@ -130,3 +130,8 @@ def _override_replay_counts_its_denials_and_a_broken_one_is_refused(app, review)
         packs = {r[0] for r in conn.execute(select(planned_attempts.c.pack_id).where(
             planned_attempts.c.business_date == day))}
     assert "cn-2026.1+acme-cn" in packs and "cn-2026.1" not in packs
+    # A second override of the same pack is refused: one override per jurisdiction.
+    review.add(AUTHOR, "override", OVERRIDE.replace("id: acme-cn", "id: beta-cn").replace(
+        "ACME-", "BETA-"))
+    with pytest.raises(ConfigError, match="one override per jurisdiction"):
+        review.submit(AUTHOR, "override", "beta-cn")

@@ -22,7 +22,7 @@ import orjson
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from faircollect.content.template import Actor, State
-from faircollect.errors import AccessDenied, Conflict, NotFound
+from faircollect.errors import AccessDenied, ConfigError, Conflict, NotFound
 from faircollect.governance.override import apply_override, base_pack, override_id
 from faircollect.governance.review import (
     Kind,
@@ -105,8 +105,6 @@ def reviewed_set(store: Store, templates: TemplateSource,
     if directory is None:
         books = {b.id: b for b in shipped_playbooks()}
     else:
-        from faircollect.errors import ConfigError
-
         if not directory.is_dir():
             raise ConfigError(f"playbooks: {directory.name} is not a directory",
                               file=str(directory))
@@ -126,8 +124,14 @@ def reviewed_set(store: Store, templates: TemplateSource,
 def with_overrides(books: PlaybookSet, bodies: list[str]) -> PlaybookSet:
     """`books` with each override applied to the pack of its jurisdiction."""
     packs = dict(books.packs)
+    seen: dict[str, str] = {}
     for body in bodies:
         base = base_pack(body)
+        other = seen.setdefault(base.jurisdiction, override_id(body))
+        if other != override_id(body):
+            raise ConfigError(f"overrides {other} and {override_id(body)} both tighten "
+                              f"{base.jurisdiction}: one override per jurisdiction "
+                              "(put the rules in one)", jurisdiction=base.jurisdiction)
         if base.jurisdiction in packs:
             packs[base.jurisdiction] = apply_override(body, override_id(body),
                                                       packs[base.jurisdiction])
@@ -208,6 +212,10 @@ class StrategyReview:
             expect(v.state, State.IN_REVIEW, "approve", v.subject)
             require_reviewer(actor, "approve", v.author)
             self._validated(v)  # the templates or packs may have changed since submission
+            if k == "override":  # one override per jurisdiction: refused before it runs
+                others = [o.body for o in approved_versions(uow.conn, k).values()
+                          if o.subject_id != subject_id]
+                with_overrides(build_set([], self.templates), [*others, v.body])
             now = self.store.clock()
             for old in _rows(uow.conn, k, subject_id, State.APPROVED):
                 self._move(uow.conn, old, State.RETIRED, retired_by=actor.actor_id,
