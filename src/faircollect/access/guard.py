@@ -201,7 +201,7 @@ class Guard:
         else:
             relations = dict.fromkeys(borrower_ids, "other")
         if actor.role in TRAINED_ROLES:
-            untrained = _untrained(uow.conn, actor.id, borrower_ids, self.store.clock())
+            untrained = _untrained(uow.conn, actor, borrower_ids, self.store.clock())
             if untrained is not None:
                 return untrained
         for bid in borrower_ids:
@@ -234,7 +234,7 @@ class Guard:
         })
 
 
-def _untrained(conn: Connection, actor_id: str, borrower_ids: list[str],
+def _untrained(conn: Connection, actor: Actor, borrower_ids: list[str],
                now: datetime) -> AccessDenied | None:
     """HOUSE-TRAINING: an untrained collector reveals nothing of a case of that jurisdiction."""
     by_borrower: dict[str, str] = {}
@@ -242,12 +242,12 @@ def _untrained(conn: Connection, actor_id: str, borrower_ids: list[str],
         chunk = borrower_ids[i : i + _CHUNK]
         by_borrower.update(conn.execute(select(borrowers.c.borrower_id, borrowers.c.jurisdiction)
                                         .where(borrowers.c.borrower_id.in_(chunk))).all())
-    bad = untrained_for(conn, actor_id, set(by_borrower.values()), now)
+    bad = untrained_for(conn, actor.id, set(by_borrower.values()), now)
     if bad is None:
         return None
     bid = next(b for b in borrower_ids if by_borrower.get(b) == bad)
     return AccessDenied(f"access denied: HOUSE-TRAINING: no valid training for {bad}",
-                        role="collector", borrower_id=bid, field="training", rule="HOUSE-TRAINING",
+                        role=actor.role, borrower_id=bid, field="training", rule="HOUSE-TRAINING",
                         jurisdiction=bad)
 
 
