@@ -25,7 +25,7 @@ from faircollect.errors import InputError
 from faircollect.store.tables.cycle import cycle_runs, planned_attempts
 from faircollect.strategy.cache import InputCache
 from faircollect.strategy.decisions import decide_plan
-from faircollect.strategy.library import PlaybookSet, load_playbooks
+from faircollect.strategy.library import PlaybookSet
 from faircollect.strategy.loader import load_inputs, require_portfolio
 from faircollect.strategy.planner import plan_day
 from faircollect.strategy.registry_source import RegistrySource
@@ -71,8 +71,13 @@ def cycle_playbooks(app: App, directory: Path | None = None) -> PlaybookSet:
 
     HOUSE-TEMPLATES: a step whose template the registry does not hold, or holds without an
     approved version, refuses the whole set (ConfigError) before anything is written.
+    Playbook versions and pack overrides stored through strategy review run only once
+    approved (governance.strategy_service.reviewed_set).
     """
-    return load_playbooks(RegistrySource.load(app.store), directory)
+    from faircollect.governance.strategy_service import reviewed_set
+
+    # Only reviewed strategy runs: approved stored playbooks and pack overrides (#19).
+    return reviewed_set(app.store, RegistrySource.load(app.store), directory)
 
 
 def _already(app: App, day: date) -> set[str]:

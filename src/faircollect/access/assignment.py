@@ -1,5 +1,7 @@
 """Case assignments: which collector works which borrower's case (分案 / 调案).
 
+A collector without valid training for the case's jurisdiction is refused (HOUSE-TRAINING).
+
 Assigning and releasing are audited commands; an assignment is closed, never deleted, so the
 record of who could see a case stays.
 """
@@ -12,6 +14,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from faircollect.consent.repository import load_borrower
 from faircollect.errors import Conflict, InputError
+from faircollect.governance.training_service import gate
 from faircollect.store.tables.consent import case_assignments
 from faircollect.store.unit_of_work import Store
 
@@ -24,7 +27,9 @@ def assign(store: Store, *, actor: str, borrower_id: str, collector_id: str) -> 
         raise InputError("collector id is required", field="collector_id")
     now = store.clock()
     with store.transaction(actor) as uow:
-        load_borrower(uow.conn, borrower_id)
+        borrower = load_borrower(uow.conn, borrower_id)
+        # HOUSE-TRAINING: an untrained collector is never given a case of this jurisdiction.
+        gate(uow.conn, collector_id, borrower.jurisdiction, now, "be assigned cases")
         if borrower_id in assigned_borrowers(uow.conn, collector_id, [borrower_id]):
             raise Conflict(f"case {borrower_id} is already assigned to {collector_id}",
                            borrower_id=borrower_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from cryptography.exceptions import InvalidTag
@@ -26,6 +27,7 @@ from faircollect.errors import (
     KeyUnavailable,
     NotFound,
 )
+from faircollect.governance.training_service import untrained_for
 from faircollect.store.tables.foundation import borrowers, contacts
 from faircollect.store.unit_of_work import Store, UnitOfWork
 from faircollect.vault.envelope import open_sealed
@@ -37,6 +39,7 @@ CONTACT_FIELDS: tuple[str, ...] = ("name", "phone")
 ViewKind = Literal["full", "masked", "withheld", "erased"]
 _CHUNK = 900  # bound parameters per IN list, under SQLite's limit
 _VERSION = b"\x01"  # vault.envelope's ciphertext format
+TRAINED_ROLES = frozenset({"collector"})  # roles that reveal only with valid training
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +200,10 @@ class Guard:
             relations = {b: "self" if b == actor.borrower_id else "other" for b in borrower_ids}
         else:
             relations = dict.fromkeys(borrower_ids, "other")
+        if actor.role in TRAINED_ROLES:
+            untrained = _untrained(uow.conn, actor, borrower_ids, self.store.clock())
+            if untrained is not None:
+                return untrained
         for bid in borrower_ids:
             for f in fields:
                 v = self.verdict(actor.role, f, purpose, relations[bid], full)
@@ -225,6 +232,23 @@ class Guard:
             "role": actor.role, "fields": ",".join(fields), "purpose": purpose, "view": view,
             "records": records,
         })
+
+
+def _untrained(conn: Connection, actor: Actor, borrower_ids: list[str],
+               now: datetime) -> AccessDenied | None:
+    """HOUSE-TRAINING: an untrained collector reveals nothing of a case of that jurisdiction."""
+    by_borrower: dict[str, str] = {}
+    for i in range(0, len(borrower_ids), _CHUNK):
+        chunk = borrower_ids[i : i + _CHUNK]
+        by_borrower.update(conn.execute(select(borrowers.c.borrower_id, borrowers.c.jurisdiction)
+                                        .where(borrowers.c.borrower_id.in_(chunk))).all())
+    bad = untrained_for(conn, actor.id, set(by_borrower.values()), now)
+    if bad is None:
+        return None
+    bid = next(b for b in borrower_ids if by_borrower.get(b) == bad)
+    return AccessDenied(f"access denied: HOUSE-TRAINING: no valid training for {bad}",
+                        role=actor.role, borrower_id=bid, field="training", rule="HOUSE-TRAINING",
+                        jurisdiction=bad)
 
 
 def _open(cipher: AESGCM, blob: bytes, place: str, record_id: str) -> str:

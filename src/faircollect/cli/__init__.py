@@ -48,6 +48,7 @@ COMMAND_MODULES = (
     "faircollect.cli.cycle",
     "faircollect.cli.report",
     "faircollect.cli.consent",
+    "faircollect.cli.governance",
     "faircollect.cli.keys",
     "faircollect.cli.subject",
     "faircollect.cli.retention",

@@ -8,7 +8,8 @@ vectorised content rules key the linter's findings by their codes instead of has
 
     requests  row, at, timezone, channel, audience, purpose, contact_id, template_id,
               template_approved, template_locale, template_body, unreachable_since,
-              days_past_due (optional)
+              days_past_due (optional), actor_kind and actor_training_valid (optional:
+              null when the request has no actor, i.e. the system makes the contact)
     flags     row, flag                  opted_out  row, channel
     windows   row, start_s, end_s        (agreed windows, seconds after local midnight)
     contacts  row, id, source, refused, relation (optional: null when the builder omits it)
@@ -49,6 +50,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "template_id": pl.String, "template_approved": pl.Boolean,
         "template_locale": pl.Categorical, "template_body": pl.Categorical,
         "unreachable_since": _TS, "days_past_due": pl.Int64,
+        "actor_kind": pl.String, "actor_training_valid": pl.Boolean,
     },
     "flags": {"row": pl.UInt32, "flag": pl.String},
     "opted_out": {"row": pl.UInt32, "channel": CHANNEL},
@@ -70,8 +72,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 # filter on it then treat the person as unknown, i.e. not a spouse).
 # A request's days past due: null when left out, and then a rule waived past a number of
 # days past due (the Philippine hours) is not waived (fail closed).
+# The actor's kind and training status: null when left out, i.e. the system (no training rule
+# applies), so builders that predate the actor need no change.
 OPTIONAL: dict[str, tuple[str, ...]] = {"contacts": ("relation",),
-                                        "requests": ("days_past_due",)}
+                                        "requests": ("days_past_due", "actor_kind",
+                                                     "actor_training_valid")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,8 @@ def batch_from_requests(requests: Sequence[DecisionRequest]) -> RequestBatch:
             "template_id": t.id if t else None, "template_approved": t.approved if t else None,
             "template_locale": t.locale if t else None, "template_body": t.body if t else None,
             "unreachable_since": b.unreachable_since, "days_past_due": b.days_past_due,
+            "actor_kind": r.actor.kind if r.actor else None,
+            "actor_training_valid": r.actor.training_valid if r.actor else None,
         })
         parts["flags"] += [{"row": row, "flag": f} for f in b.flags]
         parts["opted_out"] += [{"row": row, "channel": c} for c in b.opted_out_channels]

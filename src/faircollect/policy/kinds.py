@@ -305,6 +305,16 @@ def disclosure(prm: p.Disclosure, ctx: Context) -> Failure | None:
     return None
 
 
+def actor_training(prm: p.ActorTraining, ctx: Context) -> Failure | None:
+    actor = ctx.req.actor
+    if actor is None or actor.kind not in prm.actors or actor.training_valid is True:
+        return None
+    state = "unknown" if actor.training_valid is None else "not valid"
+    # No time would pass: training is recorded, not waited for.
+    return Failure(f"the {actor.kind} making this contact has no valid training for this "
+                   f"jurisdiction (training status {state})", None)
+
+
 CHECKS: dict[str, Check] = {
     "contact_hours": contact_hours,
     "contact_days": contact_days,
@@ -323,4 +333,5 @@ CHECKS: dict[str, Check] = {
     "template_approval": template_approval,
     "content": content,
     "disclosure": disclosure,
+    "actor_training": actor_training,
 }

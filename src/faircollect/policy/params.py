@@ -255,6 +255,17 @@ class Disclosure(_Params):
     disclosing_purposes: tuple[Purpose, ...] = ("reminder", "collection")
 
 
+class ActorTraining(_Params):
+    """The person making the contact holds a valid training completion for the jurisdiction.
+
+    Reads the request's optional `actor`: an actor of one of `actors` whose `training_valid`
+    is not true (false, or unknown) fails; no actor (the system itself) passes, so requests
+    without an actor are decided as before.
+    """
+
+    actors: tuple[Literal["collector", "agency"], ...] = ("collector", "agency")
+
+
 PARAMS: dict[str, type[_Params]] = {
     "contact_hours": ContactHours,
     "contact_days": ContactDays,
@@ -273,6 +284,7 @@ PARAMS: dict[str, type[_Params]] = {
     "template_approval": TemplateApproval,
     "content": Content,
     "disclosure": Disclosure,
+    "actor_training": ActorTraining,
 }
 
 # Kinds that concern a person other than the borrower: they never apply to borrower attempts.

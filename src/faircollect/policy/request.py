@@ -18,7 +18,8 @@ valid and decided as before):
   and the pack's holiday calendar (`policy/calendars/`); a year the calendar does not cover
   denies;
 - `actor` (optional): who would make the contact, `{"id", "kind", "training_valid"}`, as the
-  shared contract names it; absent means the system. No shipped rule reads it yet.
+  shared contract names it; absent means the system. The house rule HOUSE-TRAINING reads it:
+  a collector or agency whose `training_valid` is not true is denied (governance/training).
 """
 
 from __future__ import annotations

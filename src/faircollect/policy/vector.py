@@ -207,6 +207,13 @@ def _disclosure(prm: p.Disclosure, f: Frames) -> pl.Expr:
     return among("pur", prm.disclosing_purposes, PURPOSES) | said
 
 
+def _actor_training(prm: p.ActorTraining, f: Frames) -> pl.Expr:
+    req = f.b.requests
+    kind = req["actor_kind"].is_in(list(prm.actors)).fill_null(False)
+    trained = req["actor_training_valid"].fill_null(False)
+    return pl.lit(kind & ~trained)
+
+
 _KINDS: dict[str, Callable[[object, Frames], pl.Expr]] = {
     "contact_hours": _contact_hours,  # type: ignore[dict-item]
     "contact_days": _contact_days,  # type: ignore[dict-item]
@@ -225,6 +232,7 @@ _KINDS: dict[str, Callable[[object, Frames], pl.Expr]] = {
     "template_approval": _template_approval,  # type: ignore[dict-item]
     "content": _content,  # type: ignore[dict-item]
     "disclosure": _disclosure,  # type: ignore[dict-item]
+    "actor_training": _actor_training,  # type: ignore[dict-item]
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,8 @@ class ComplianceReport:
     roll_names: list[str]
     roll_accounts: list[list[float | None]]
     arms: list[dict[str, Any]]
+    # Training certificates that expire within 30 days of the period's end (not renewed).
+    expiring_training: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _rows(conn: Connection, query: Any) -> list[Any]:
@@ -159,8 +161,17 @@ def build_report(conn: Connection, start: date, end: date,
         contact_persons=persons,
         complaints=sorted((a, b, n) for (a, b), n in ctab.items()), holds=holds,
         address_book_awaiting_deletion=book, phones_unverified=unverified, roll_names=names, roll_accounts=matrix,
-        arms=arms,
+        arms=arms, expiring_training=_expiring_training(conn, end),
     )
+
+
+def _expiring_training(conn: Connection, end: date) -> list[dict[str, Any]]:
+    from datetime import UTC, datetime, time, timedelta
+
+    from faircollect.governance.training_service import expiring_certificates
+
+    return expiring_certificates(conn, datetime.combine(end + timedelta(days=1), time(0),
+                                                        tzinfo=UTC))
 
 
 def _rolls(first: pl.DataFrame,

@@ -141,6 +141,23 @@ def prepare(books: PlaybookSet, day: date, part: pl.DataFrame, sign: Signature,
     return rows, decisions, messages
 
 
+def _tally(rows: list[dict[str, Any]], books: PlaybookSet) -> dict[str, Any]:
+    """Per jurisdiction: denials by rule, and allowed contact-person attempts by purpose (so
+    a regulator report's figures can be recounted from the audit log alone)."""
+    by_id = books.packs_by_id
+    out: dict[str, Any] = {}
+    for x in rows:
+        pack = by_id.get(x["pack_id"])
+        jur = pack.jurisdiction if pack is not None else x["pack_id"]
+        t = out.setdefault(jur, {"denied_by_rule": {}, "contact_persons": {}})
+        if not x["allowed"]:
+            for rule in filter(None, x["rules"].split(";")):
+                t["denied_by_rule"][rule] = t["denied_by_rule"].get(rule, 0) + 1
+        elif x["audience"] != "borrower":
+            t["contact_persons"][x["purpose"]] = t["contact_persons"].get(x["purpose"], 0) + 1
+    return out
+
+
 def write_batch(uow: UnitOfWork, vault: Vault, books: PlaybookSet, day: date,
                 part: pl.DataFrame, sign: Signature, now: datetime, index: int) -> int:
     """Write one batch (see the module docstring) in `uow`; returns messages newly queued."""
@@ -159,5 +176,6 @@ def write_batch(uow: UnitOfWork, vault: Vault, books: PlaybookSet, day: date,
         "denied": sum(not x["allowed"] for x in rows), "enqueued": created,
         "packs": packs, "digest": digest, "templates": books.templates.version,
         "no_template_in_locale": sum(x["decision_id"] is None for x in rows),
+        "tally": _tally(rows, books),
     })
     return created

@@ -9,6 +9,7 @@ from faircollect.store.tables import (
     cycle,  # noqa: F401
     dispatch,  # noqa: F401
     foundation,  # noqa: F401
+    governance,  # noqa: F401
     policy,  # noqa: F401
     sharing,  # noqa: F401
     subject,  # noqa: F401
