@@ -46,9 +46,15 @@ def _config(sources: list[str], tests: list[str]) -> str:
 
 
 def _scratch(work: Path, sources: list[str], tests: list[str]) -> None:
-    for name in ("src", "tests"):
-        shutil.copytree(ROOT / name, work / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.egg-info"))
+    """The checkout's tracked files (tests read docs and data beside the code), without
+    build products, and a pyproject.toml naming what to mutate."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True,
+                            capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if not (ROOT / name).is_file():
+            continue
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, work / name)
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     text = re.sub(r"\n\[tool\.mutmut\][^\[]*", "\n", text)
     (work / "pyproject.toml").write_text(text + _config(sources, tests), encoding="utf-8")
@@ -96,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                "FAIRCOLLECT_SHARED": os.environ.get("FAIRCOLLECT_SHARED",
                                                     str(ROOT.parent / "shared"))}
         subprocess.run([str(mutmut), "run", "--max-children", str(args.children)],
-                       cwd=work, env=env, check=False, stdout=subprocess.DEVNULL)
+                       cwd=work, env=env, check=False)
         tally = _tally(work)
         survivors = subprocess.run([str(mutmut), "results"], cwd=work, env=env,
                                    capture_output=True, text=True).stdout
