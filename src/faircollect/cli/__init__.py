@@ -52,6 +52,7 @@ COMMAND_MODULES = (
     "faircollect.cli.subject",
     "faircollect.cli.retention",
     "faircollect.cli.policy",
+    "faircollect.cli.risk",
     "faircollect.cli.serve",
     "faircollect.cli.doctor",
 )

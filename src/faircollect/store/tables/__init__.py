@@ -10,5 +10,6 @@ from faircollect.store.tables import (
     dispatch,  # noqa: F401
     foundation,  # noqa: F401
     policy,  # noqa: F401
+    risk,  # noqa: F401
     subject,  # noqa: F401
 )

@@ -1,0 +1,223 @@
+"""`faircollect risk ...`: train, evaluate, score, explain and monitor risk models; approve.
+
+`evaluate` needs no store: it reads a CSV and prints cross-validated metrics as JSON. The
+other commands keep models in the registry of the store (`--db`). Roles are stated by the
+caller until `access` owns them (FAIRCOLLECT_ROLES=compliance for `approve`/`reject`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from faircollect.cli._context import app_for
+from faircollect.cli._output import emit, emit_lines
+from faircollect.errors import InputError
+
+Data = Annotated[Path, typer.Option("--data", help="CSV file with one row per applicant or account.")]
+Target = Annotated[str, typer.Option("--target", help="The outcome column.")]
+Bad = Annotated[str, typer.Option("--bad", help="The outcome value that means bad.")]
+Kind = Annotated[str, typer.Option("--kind", help="application, behaviour or collection.")]
+Catalogue = Annotated[Path | None, typer.Option("--catalogue", help="Feature catalogue YAML (default: the shipped one).")]
+Consents = Annotated[Path | None, typer.Option("--consents", help="CSV of active consents: borrower_id,purpose.")]
+Model = Annotated[str, typer.Option("--model", help="Model id in the registry.")]
+Version = Annotated[int | None, typer.Option("--version", help="Model version (default: latest).")]
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Risk scoring: scorecards, reason codes, registry, monitoring.",
+                        no_args_is_help=True)
+    for name, fn in (("train", train), ("evaluate", evaluate), ("score", score),
+                     ("explain", explain), ("monitor", monitor), ("approve", approve),
+                     ("reject", reject), ("models", models), ("table", table)):
+        group.command(name)(fn)
+    app.add_typer(group, name="risk")
+
+
+def _prepare(data: Path, target: str, bad: str, catalogue: Path | None,
+             consents: Path | None):  # type: ignore[no-untyped-def]
+    from faircollect.risk.catalogue import load_features
+    from faircollect.risk.training import prepare, read_table
+
+    cat = load_features(catalogue)
+    grants = read_table(consents) if consents is not None else None
+    return prepare(read_table(data), target, bad, catalogue=cat, consents=grants), cat
+
+
+def evaluate(
+    data: Data, target: Target, bad: Bad, kind: Kind = "application",
+    folds: Annotated[int, typer.Option("--folds", help="Stratified folds.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the fold split.")] = 0,
+    model: Annotated[str, typer.Option("--model", help="scorecard, optbinning_lr, gbm or onehot_lr.")] = "scorecard",
+    catalogue: Catalogue = None, consents: Consents = None,
+) -> None:
+    """Cross-validate: JSON with auc, ks and gini per fold and their mean."""
+    from faircollect.risk.training import KINDS
+    from faircollect.risk.training import evaluate as run
+
+    if kind not in KINDS:
+        raise InputError(f"--kind must be one of {list(KINDS)}", field="kind")
+    prep, _ = _prepare(data, target, bad, catalogue, consents)
+    emit({"kind": kind, **run(prep, model=model, folds=folds, seed=seed)})
+
+
+def _actor(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    from faircollect.content.template import Actor
+
+    cc = app_for(ctx)
+    roles = frozenset(r.strip() for r in os.environ.get("FAIRCOLLECT_ROLES", "").split(",")
+                      if r.strip())
+    return cc.app, Actor(cc.actor, roles)
+
+
+def train(
+    ctx: typer.Context, data: Data, target: Target, bad: Bad, kind: Kind = "application",
+    model_id: Annotated[str | None, typer.Option("--id", help="Model id (default: the kind).")] = None,
+    base_score: Annotated[float, typer.Option("--base-score")] = 600.0,
+    base_odds: Annotated[float, typer.Option("--base-odds", help="Good:bad odds at the base score.")] = 50.0,
+    pdo: Annotated[float, typer.Option("--pdo", help="Points to double the odds.")] = 20.0,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write scorecard.csv, scorecard.html, model_card.json here.")] = None,
+    catalogue: Catalogue = None, consents: Consents = None,
+) -> None:
+    """Train a scorecard and register it as a pending version (compliance approves it)."""
+    import json
+
+    from faircollect.risk import registry
+    from faircollect.risk.points import Scaling
+    from faircollect.risk.training import train as fit
+
+    prep, cat = _prepare(data, target, bad, catalogue, consents)
+    trained = fit(prep, kind, scaling=Scaling(base_score, base_odds, pdo), seed=seed,
+                  catalogue=cat, source=data.name)
+    app, actor = _actor(ctx)
+    version = registry.register(app.store, actor, model_id or kind, trained)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "scorecard.csv").write_text(trained.card.table_csv(), "utf-8")
+        (out / "scorecard.html").write_text(trained.card.table_html(), "utf-8")
+        (out / "model_card.json").write_text(json.dumps(trained.model_card, indent=2,
+                                                        ensure_ascii=False), "utf-8")
+    emit({k: v for k, v in version.view().items() if k != "card"}
+         | {"cv": trained.model_card["metrics"]["cv"], "characteristics": trained.card.features})
+
+
+def _frame_and_model(ctx: typer.Context, model: str, version: int | None, data: Path,
+                     allow_pending: bool, catalogue: Path | None,
+                     consents: Path | None):  # type: ignore[no-untyped-def]
+    from faircollect.risk import registry
+    from faircollect.risk.catalogue import gate, load_features
+    from faircollect.risk.training import read_table
+
+    app, _ = _actor(ctx)
+    m = registry.usable(app.store, model, version, allow_pending=allow_pending)
+    card = m.scorecard
+    cat = load_features(catalogue)
+    frame = read_table(data)
+    grants = read_table(consents) if consents is not None else None
+    gated = gate(frame, cat, card.features, grants)
+    return m, card, gated.data, cat
+
+
+AllowPending = Annotated[bool, typer.Option("--allow-pending", help="Score with a model not yet approved (validation only).")]
+
+
+def score(
+    ctx: typer.Context, model: Model, data: Data, version: Version = None,
+    allow_pending: AllowPending = False, catalogue: Catalogue = None, consents: Consents = None,
+) -> None:
+    """Score every row: JSON Lines of row, borrower_id (if present), score and PD."""
+    _, card, frame, _ = _frame_and_model(ctx, model, version, data, allow_pending, catalogue,
+                                         consents)
+    scores = card.score(frame)
+    pd_ = card.probability_bad(frame)
+    ids = frame["borrower_id"].cast(str).to_list() if "borrower_id" in frame.columns else None
+    emit_lines({"row": i + 1, **({"borrower_id": ids[i]} if ids else {}),
+                "score": round(float(s), 1), "pd": round(float(p), 4)}
+               for i, (s, p) in enumerate(zip(scores, pd_, strict=True)))
+
+
+def explain(
+    ctx: typer.Context,
+    row_id: Annotated[str, typer.Argument(help="borrower_id, or the row number (1 = first data row).")],
+    model: Model, data: Data, version: Version = None, allow_pending: AllowPending = False,
+    catalogue: Catalogue = None, consents: Consents = None,
+) -> None:
+    """The score and principal reasons (at most four, English and zh-CN) for one row."""
+    import polars as pl
+
+    from faircollect.errors import NotFound
+    from faircollect.risk.reasons import reasons
+
+    m, card, frame, cat = _frame_and_model(ctx, model, version, data, allow_pending,
+                                           catalogue, consents)
+    if "borrower_id" in frame.columns:
+        one = frame.filter(pl.col("borrower_id").cast(pl.String) == row_id)
+    elif row_id.isdigit() and 1 <= int(row_id) <= frame.height:
+        one = frame.slice(int(row_id) - 1, 1)
+    else:
+        one = frame.clear()
+    if one.height == 0:
+        raise NotFound(f"no row {row_id} in {data.name}", file=data.name)
+    found = reasons(card, one.head(1), cat.labels())[0]
+    emit({"model_id": m.model_id, "version": m.version, "score": round(float(card.score(
+        one.head(1))[0]), 1), "reasons": [r.to_dict() for r in found]})
+
+
+def monitor(
+    ctx: typer.Context, model: Model, data: Data, version: Version = None,
+    target: Annotated[str | None, typer.Option("--target")] = None,
+    bad: Annotated[str | None, typer.Option("--bad")] = None,
+    cutoff: Annotated[float | None, typer.Option("--cutoff", help="Approve at or above this score (default: the 30th percentile).")] = None,
+) -> None:
+    """Drift (PSI, CSI), AUC/KS/Gini, calibration by band and fairness on a recent sample."""
+    from faircollect.risk.monitoring import monitor as run
+    from faircollect.risk.scorecard import target_vector
+
+    m, card, frame, _ = _frame_and_model(ctx, model, version, data, True, None, None)
+    y = target_vector(frame, target, bad) if target and bad is not None else None
+    emit({"model_id": m.model_id, "version": m.version, **run(card, m.card, frame, y,
+                                                              cutoff=cutoff)})
+
+
+def approve(ctx: typer.Context, model_id: Annotated[str, typer.Argument()],
+            version: Annotated[int, typer.Argument()]) -> None:
+    """Approve a pending model version (compliance role, not its author)."""
+    from faircollect.risk import registry
+
+    app, actor = _actor(ctx)
+    emit({k: v for k, v in registry.approve(app.store, actor, model_id, version).view().items()
+          if k != "card"})
+
+
+def reject(ctx: typer.Context, model_id: Annotated[str, typer.Argument()],
+           version: Annotated[int, typer.Argument()]) -> None:
+    """Reject a pending model version (compliance role, not its author)."""
+    from faircollect.risk import registry
+
+    app, actor = _actor(ctx)
+    emit({k: v for k, v in registry.reject(app.store, actor, model_id, version).view().items()
+          if k != "card"})
+
+
+def models(ctx: typer.Context) -> None:
+    """Every model version: JSON Lines of id, version, kind, state, author, approver."""
+    from faircollect.risk import registry
+
+    app, _ = _actor(ctx)
+    emit_lines({k: v for k, v in m.view().items() if k != "card"}
+               for m in registry.listing(app.store))
+
+
+def table(ctx: typer.Context, model: Model, version: Version = None,
+          html: Annotated[bool, typer.Option("--html", help="HTML instead of CSV.")] = False
+          ) -> None:
+    """Print a model's scorecard table (CSV, or HTML with --html)."""
+    from faircollect.risk import registry
+
+    app, _ = _actor(ctx)
+    card = registry.get(app.store, model, version).scorecard
+    typer.echo(card.table_html() if html else card.table_csv(), nl=False)

@@ -1,0 +1,40 @@
+"""Risk models under maker-checker review: versions, training-data fingerprint, model card.
+
+Revision ID: 0019
+Revises: 0017
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from faircollect.store.schema import UTCDateTime
+
+revision = "0019"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "risk_models",
+        sa.Column("model_id", sa.String(64), primary_key=True),
+        sa.Column("version", sa.Integer, primary_key=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("model", sa.Text, nullable=False),
+        sa.Column("card", sa.Text, nullable=False),
+        sa.Column("author", sa.String(128), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("approved_by", sa.String(128), nullable=True),
+        sa.Column("approved_at", UTCDateTime, nullable=True),
+        sa.Column("retired_by", sa.String(128), nullable=True),
+        sa.Column("retired_at", UTCDateTime, nullable=True),
+    )
+    op.create_index("ix_risk_models_kind_state", "risk_models", ["kind", "state"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_risk_models_kind_state", "risk_models")
+    op.drop_table("risk_models")
