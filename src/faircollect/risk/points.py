@@ -49,3 +49,6 @@ class Scaling:
     def probability_bad(self, score: float) -> float:
         """The probability of bad that a score stands for."""
         return 1.0 / (1.0 + math.exp((score - self.offset) / self.factor))
+
+
+DEFAULT_SCALING = Scaling()

@@ -25,7 +25,7 @@ import polars as pl
 
 from faircollect.errors import InputError
 from faircollect.risk.binning import Binning, fit_categorical, fit_numeric
-from faircollect.risk.points import Scaling
+from faircollect.risk.points import DEFAULT_SCALING, Scaling
 
 Floats = npt.NDArray[np.float64]
 
@@ -194,7 +194,7 @@ def _woe_matrix(data: pl.DataFrame, binnings: list[Binning]) -> Floats:
 
 
 def fit_scorecard(data: pl.DataFrame, y: npt.NDArray[np.int64], features: list[str], *,
-                  scaling: Scaling = Scaling(), min_iv: float = 0.0, c: float = 0.3,
+                  scaling: Scaling = DEFAULT_SCALING, min_iv: float = 0.0, c: float = 0.3,
                   max_bins: int = 6) -> Scorecard:
     """Fit a scorecard on `data[features]` with `y` (1 = bad)."""
     from sklearn.linear_model import LogisticRegression

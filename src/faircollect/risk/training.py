@@ -22,7 +22,7 @@ from faircollect.errors import InputError
 from faircollect.risk import challengers
 from faircollect.risk.catalogue import FeatureCatalogue, gate, load_features
 from faircollect.risk.evaluation import cross_validate
-from faircollect.risk.points import Scaling
+from faircollect.risk.points import DEFAULT_SCALING, Scaling
 from faircollect.risk.scorecard import Scorecard, fit_scorecard, target_vector
 
 KINDS = ("application", "behaviour", "collection")
@@ -87,7 +87,7 @@ class Trained:
     fingerprint: str
 
 
-def train(prep: Prepared, kind: str, *, scaling: Scaling = Scaling(), folds: int = 5,
+def train(prep: Prepared, kind: str, *, scaling: Scaling = DEFAULT_SCALING, folds: int = 5,
           seed: int = 0, catalogue: FeatureCatalogue | None = None,
           source: str = "") -> Trained:
     """Fit the scorecard on all rows and write its model card (with CV metrics)."""
