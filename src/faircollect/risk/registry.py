@@ -76,7 +76,7 @@ def register(store: Store, actor: Actor, model_id: str, trained: Trained) -> Mod
             card=json.dumps(trained.model_card), author=actor.actor_id, created_at=now))
         uow.audit("risk_model.registered", _subject(model_id, version),
                   {"kind": trained.kind, "fingerprint": trained.fingerprint,
-                   "cv": trained.model_card["metrics"]["cv"]})
+                   "cv": {k: str(v) for k, v in trained.model_card["metrics"]["cv"].items()}})
         return _get(uow.conn, model_id, version)
 
 
