@@ -31,6 +31,7 @@ ROUTER_MODULES = (
     "faircollect.api.reports",
     "faircollect.api.oauth",
     "faircollect.api.operations",
+    "faircollect.api.risk",
 )
 
 
