@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _prepare(data: Path, target: str, bad: str, catalogue: Path | None,
-             consents: Path | None):  # type: ignore[no-untyped-def]
+             consents: Path | None) -> tuple[Any, Any]:
     from faircollect.risk.catalogue import load_features
     from faircollect.risk.training import prepare, read_table
 
@@ -64,7 +64,7 @@ def evaluate(
     emit({"kind": kind, **run(prep, model=model, folds=folds, seed=seed)})
 
 
-def _actor(ctx: typer.Context):  # type: ignore[no-untyped-def]
+def _actor(ctx: typer.Context) -> tuple[Any, Any]:
     from faircollect.content.template import Actor
 
     cc = app_for(ctx)
@@ -107,7 +107,7 @@ def train(
 
 def _frame_and_model(ctx: typer.Context, model: str, version: int | None, data: Path,
                      allow_pending: bool, catalogue: Path | None,
-                     consents: Path | None):  # type: ignore[no-untyped-def]
+                     consents: Path | None) -> tuple[Any, Any, Any, Any]:
     from faircollect.risk import registry
     from faircollect.risk.catalogue import gate, load_features
     from faircollect.risk.training import read_table

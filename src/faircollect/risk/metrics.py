@@ -69,7 +69,7 @@ def band(value: float) -> str:
     return "stable" if value < STABLE else "watch" if value < SHIFT else "shift"
 
 
-def psi_from_shares(expected: Sequence[float], actual: Sequence[float]) -> float:
+def psi_from_shares(expected: Sequence[float] | Floats, actual: Sequence[float] | Floats) -> float:
     """PSI from two lists of bin shares."""
     e = np.maximum(np.asarray(expected, dtype=np.float64), FLOOR)
     a = np.maximum(np.asarray(actual, dtype=np.float64), FLOOR)

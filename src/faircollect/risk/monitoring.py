@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from faircollect.risk import metrics
@@ -36,7 +37,7 @@ GROUPERS = {"age_band": ("age_in_years", age_band),
 
 
 def monitor(card: Scorecard, model_card: dict[str, Any], data: pl.DataFrame,
-            y: np.ndarray | None, *, cutoff: float | None = None) -> dict[str, Any]:  # type: ignore[type-arg]
+            y: npt.NDArray[np.int64] | None, *, cutoff: float | None = None) -> dict[str, Any]:
     """The monitoring report of `data` (with outcomes `y` when known, 1 = bad)."""
     base = model_card.get("baseline", {})
     scores = card.score(data)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from faircollect.risk.scorecard import Scorecard
@@ -49,17 +50,18 @@ def _texts(feature: str, bin_label: str, lost: float,
             f"{zh}（{bin_label}）使评分降低 {pts} 分")
 
 
-def points_lost(card: Scorecard, data: pl.DataFrame) -> np.ndarray:  # type: ignore[type-arg]
+def points_lost(card: Scorecard, data: pl.DataFrame) -> npt.NDArray[np.float64]:
     """Rows x characteristics: best bin's points minus the row's points (0 for neutral)."""
     pts = card.points_frame(data).to_numpy()
     best = np.array([c.best for c in card.characteristics])
     neutral = np.array([c.neutral for c in card.characteristics])
     lost = best[None, :] - pts
     lost[np.isclose(pts, neutral[None, :]) & _neutral_rows(card, data)] = 0.0
-    return lost  # type: ignore[no-any-return]
+    out: npt.NDArray[np.float64] = lost
+    return out
 
 
-def _neutral_rows(card: Scorecard, data: pl.DataFrame) -> np.ndarray:  # type: ignore[type-arg]
+def _neutral_rows(card: Scorecard, data: pl.DataFrame) -> npt.NDArray[np.bool_]:
     """True where a row's value is missing or unseen (scored neutral)."""
     cols = []
     for c in card.characteristics:
@@ -67,7 +69,8 @@ def _neutral_rows(card: Scorecard, data: pl.DataFrame) -> np.ndarray:  # type: i
         values = (s.cast(pl.Float64).fill_null(np.nan).to_numpy() if c.binning.kind == "numeric"
                   else s.cast(pl.String).to_list())
         cols.append(c.binning.index(values) < 0)
-    return np.column_stack(cols)
+    out: npt.NDArray[np.bool_] = np.column_stack(cols)
+    return out
 
 
 def reasons(card: Scorecard, data: pl.DataFrame,

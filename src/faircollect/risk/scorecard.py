@@ -234,7 +234,8 @@ def log_odds(card: Scorecard, data: pl.DataFrame) -> Floats:
     """ln(odds of bad) straight from the model, for checking the points arithmetic."""
     x = _woe_matrix(data, [c.binning for c in card.characteristics])
     coefs = np.array([c.coef for c in card.characteristics])
-    return card.intercept + x @ coefs
+    out: Floats = card.intercept + x @ coefs
+    return out
 
 
 def neutral_total(card: Scorecard) -> float:
