@@ -39,6 +39,7 @@ class Feature:
     label_en: str
     label_zh: str
     protected: bool = False
+    prohibited: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,10 @@ class FeatureCatalogue:
                                  f"(version {self.version}): declare its data categories, "
                                  "source and consent purpose before any model uses it",
                                  field="features", feature=name)
+            if feat.prohibited:
+                raise InputError(f"feature {name!r} is a prohibited basis for credit decisions "
+                                 "(sex, marital status, national origin); it is kept only to "
+                                 "measure fairness", field="features", feature=name)
             if feat.source in REFUSED_SOURCES:
                 raise InputError(f"feature {name!r} comes from a harvested address book; "
                                  "address-book data is never used for credit or collection "
@@ -99,7 +104,7 @@ def _parse(raw: Any, where: str) -> FeatureCatalogue:
             raise ConfigError(f"{where}: feature {name} needs data_categories", file=where)
         feats[name] = Feature(name, source, purpose, tuple(str(c) for c in cats),
                               str(f.get("en") or name), str(f.get("zh-CN") or f.get("en") or name),
-                              bool(f.get("protected", False)))
+                              bool(f.get("protected", False)), bool(f.get("prohibited", False)))
     return FeatureCatalogue(str(raw.get("version", "")), feats)
 
 

@@ -10,7 +10,7 @@ limits of the model.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ class Prepared:
     features: list[str]
     dropped_for_consent: dict[str, int]
     fingerprint: str
+    excluded: dict[str, str] = field(default_factory=dict)  # feature -> why never used
 
 
 def prepare(data: pl.DataFrame, target: str, bad: str, *,
@@ -60,12 +61,24 @@ def prepare(data: pl.DataFrame, target: str, bad: str, *,
     """The target vector and the consent-gated characteristics of `data`."""
     catalogue = catalogue or load_features()
     y = target_vector(data, target, bad)
-    names = features or [c for c in data.columns if c not in (target, ID_COLUMN)]
+    excluded: dict[str, str] = {}
+    if features is None:  # every column but the target, the id and the prohibited bases
+        names = []
+        for c in data.columns:
+            decl = catalogue.features.get(c)
+            if c in (target, ID_COLUMN):
+                continue
+            if decl is not None and decl.prohibited:
+                excluded[c] = "prohibited basis: kept for fairness monitoring only"
+                continue
+            names.append(c)
+    else:
+        names = features
     unknown = [f for f in names if f not in data.columns]
     if unknown:
         raise InputError(f"the data has no columns {unknown}", field="features")
     gated = gate(data, catalogue, names, consents)
-    return Prepared(gated.data, y, names, gated.dropped, fingerprint(data))
+    return Prepared(gated.data, y, names, gated.dropped, fingerprint(data), excluded)
 
 
 def evaluate(prep: Prepared, *, model: str = "scorecard", folds: int = 5,
@@ -108,7 +121,7 @@ def train(prep: Prepared, kind: str, *, scaling: Scaling = DEFAULT_SCALING, fold
                  "bad_rate": round(float(prep.y.mean()), 4), "fingerprint": prep.fingerprint},
         "catalogue_version": catalogue.version,
         "characteristics": used,
-        "left_out": card.dropped,
+        "left_out": {**prep.excluded, **card.dropped},
         "consent": {"dropped_per_feature": prep.dropped_for_consent,
                     "rule": "a characteristic whose consent purpose a borrower lacks is "
                             "nulled for that borrower and scores neutral (WOE 0)"},

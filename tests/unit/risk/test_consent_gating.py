@@ -107,3 +107,13 @@ def test_unconsented_borrower_scores_neutral_whatever_the_value() -> None:
     s2 = card.score(gate(probe, load_features(), card.features, allowed).data)
     assert s2[0] != pytest.approx(s2[1])
 
+
+
+def test_prohibited_bases_are_left_out_and_refused_by_name(german: pl.DataFrame) -> None:
+    prep = prepare(german, "creditability", "bad")
+    assert "personal_status_and_sex" not in prep.features
+    assert "foreign_worker" not in prep.features
+    assert "age_in_years" in prep.features  # protected, measured, but a lawful characteristic
+    assert set(prep.excluded) == {"personal_status_and_sex", "foreign_worker"}
+    with pytest.raises(InputError, match="prohibited basis"):
+        prepare(german, "creditability", "bad", features=["duration_in_month", "foreign_worker"])
