@@ -57,8 +57,10 @@ def test_maker_checker_and_versions(app, trained) -> None:  # type: ignore[no-un
     # the stored model scores exactly as the one trained
     data = pl.read_csv(str(resources.files("faircollect.risk").joinpath("data/german_credit.csv")))
     stored = registry.get(app.store, "app-card", 2).scorecard
+    assert stored.to_dict() == trained.card.to_dict()
+    # (float sums may differ in the last bits between two evaluations; nothing more)
     diff = abs(stored.score(data) - trained.card.score(data)).max()
-    assert diff == 0, (diff, stored.to_dict() == trained.card.to_dict())
+    assert diff < 1e-9, diff
     assert _actions(app) == [
         ("risk_model.registered", "risk_model:app-card:v1"),
         ("risk_model.approved", "risk_model:app-card:v1"),
