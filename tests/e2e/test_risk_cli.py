@@ -41,7 +41,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
 
 def test_train_approve_score_explain_monitor(cli: Cli, tmp_path: Path) -> None:
     out_dir = tmp_path / "card"
-    code, out, err = cli("risk", "train", "--kind", "application", "--data", DATA, "--target",
+    code, out, err = cli("risk", "train", "--json", "--kind", "application", "--data", DATA, "--target",
                          "creditability", "--bad", "bad", "--id", "german", "--out", str(out_dir))
     assert code == 0, err
     trained = json.loads(out)
@@ -49,21 +49,21 @@ def test_train_approve_score_explain_monitor(cli: Cli, tmp_path: Path) -> None:
     assert (out_dir / "scorecard.csv").read_text().startswith("characteristic,bin,")
     assert "<table>" in (out_dir / "scorecard.html").read_text()
     # a pending model does not score; its author may not approve it
-    code, _, err = cli("risk", "score", "--model", "german", "--data", DATA)
+    code, _, err = cli("risk", "score", "--json", "--model", "german", "--data", DATA)
     assert code == 2 and "only an approved model scores" in err
-    code, _, err = cli("risk", "approve", "german", "1", roles="compliance")
+    code, _, err = cli("risk", "approve", "--json", "german", "1", roles="compliance")
     assert code != 0 and "maker-checker" in err
-    code, out, err = cli("risk", "approve", "german", "1", actor="officer", roles="compliance")
+    code, out, err = cli("risk", "approve", "--json", "german", "1", actor="officer", roles="compliance")
     assert code == 0 and json.loads(out)["approved_by"] == "officer", err
 
-    code, out, err = cli("risk", "score", "--model", "german", "--data", DATA)
+    code, out, err = cli("risk", "score", "--json", "--model", "german", "--data", DATA)
     assert code == 0, err
     lines = [json.loads(x) for x in out.splitlines()]
     assert len(lines) == 1000 and lines[0]["row"] == 1
     worst = min(lines, key=lambda r: r["score"])
     assert 0 < worst["pd"] < 1
 
-    code, out, err = cli("risk", "explain", str(worst["row"]), "--model", "german", "--data", DATA)
+    code, out, err = cli("risk", "explain", "--json", str(worst["row"]), "--model", "german", "--data", DATA)
     assert code == 0, err
     doc = json.loads(out)
     assert doc["score"] == worst["score"]
@@ -71,11 +71,11 @@ def test_train_approve_score_explain_monitor(cli: Cli, tmp_path: Path) -> None:
     lost = [r["points_lost"] for r in doc["reasons"]]
     assert lost == sorted(lost, reverse=True) and all(x > 0 for x in lost)
     assert all(r["en"] and r["zh-CN"] for r in doc["reasons"])
-    code, _, err = cli("risk", "explain", "5000", "--model", "german", "--data", DATA)
+    code, _, err = cli("risk", "explain", "--json", "5000", "--model", "german", "--data", DATA)
     assert code == 2 and "no row 5000" in err
 
     # the training data itself: no drift; fairness by age band and sex reported
-    code, out, err = cli("risk", "monitor", "--model", "german", "--data", DATA, "--target",
+    code, out, err = cli("risk", "monitor", "--json", "--model", "german", "--data", DATA, "--target",
                          "creditability", "--bad", "bad")
     assert code == 0, err
     rep = json.loads(out)
@@ -86,18 +86,18 @@ def test_train_approve_score_explain_monitor(cli: Cli, tmp_path: Path) -> None:
     # older applicants only: the age characteristic drifts and the alert says so
     old = tmp_path / "old.csv"
     pl.read_csv(DATA).filter(pl.col("age_in_years") >= 45).write_csv(old)
-    code, out, _ = cli("risk", "monitor", "--model", "german", "--data", str(old))
+    code, out, _ = cli("risk", "monitor", "--json", "--model", "german", "--data", str(old))
     rep = json.loads(out)
     assert rep["csi"]["age_in_years"]["band"] == "shift"
     assert any("age_in_years" in a for a in rep["alerts"])
 
-    code, out, _ = cli("risk", "models")
+    code, out, _ = cli("risk", "models", "--json")
     assert [json.loads(x)["state"] for x in out.splitlines()] == ["approved"]
 
 
 def test_harvested_feature_is_refused_at_training(cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "harvested.csv"
     pl.read_csv(DATA).with_columns(pl.lit(120).alias("address_book_size")).write_csv(bad)
-    code, _, err = cli("risk", "train", "--kind", "application", "--data", str(bad),
+    code, _, err = cli("risk", "train", "--json", "--kind", "application", "--data", str(bad),
                        "--target", "creditability", "--bad", "bad")
     assert code == 2 and "harvested address book" in err

@@ -7,14 +7,16 @@ caller until `access` owns them (FAIRCOLLECT_ROLES=compliance for `approve`/`rej
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from faircollect.cli._context import app_for
-from faircollect.cli._output import emit, emit_lines
+from faircollect.cli._output import JsonOption, emit, emit_lines
 from faircollect.errors import InputError
 
 Data = Annotated[Path, typer.Option("--data", help="CSV file with one row per applicant or account.")]
@@ -53,6 +55,7 @@ def evaluate(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the fold split.")] = 0,
     model: Annotated[str, typer.Option("--model", help="scorecard, optbinning_lr, gbm or onehot_lr.")] = "scorecard",
     catalogue: Catalogue = None, consents: Consents = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Cross-validate: JSON with auc, ks and gini per fold and their mean."""
     from faircollect.risk.training import KINDS
@@ -61,7 +64,33 @@ def evaluate(
     if kind not in KINDS:
         raise InputError(f"--kind must be one of {list(KINDS)}", field="kind")
     prep, _ = _prepare(data, target, bad, catalogue, consents)
-    emit({"kind": kind, **run(prep, model=model, folds=folds, seed=seed)})
+    _show(as_json, {"kind": kind, **run(prep, model=model, folds=folds, seed=seed)})
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _show(as_json: bool, value: dict[str, Any]) -> None:
+    """--json: one JSON object; else one `key: value` line per field (the same facts)."""
+    if as_json:
+        emit(value)
+        return
+    for k, v in value.items():
+        typer.echo(f"{k}: {_text(v)}")
+
+
+def _show_lines(as_json: bool, values: Iterable[dict[str, Any]]) -> None:
+    """--json: JSON Lines; else a tab-separated table with a header."""
+    if as_json:
+        emit_lines(values)
+        return
+    header: list[str] | None = None
+    for v in values:
+        if header is None:
+            header = list(v)
+            typer.echo("\t".join(header))
+        typer.echo("\t".join(_text(v.get(k, "")) for k in header))
 
 
 def _actor(ctx: typer.Context) -> tuple[Any, Any]:
@@ -82,6 +111,7 @@ def train(
     seed: Annotated[int, typer.Option("--seed")] = 0,
     out: Annotated[Path | None, typer.Option("--out", help="Also write scorecard.csv, scorecard.html, model_card.json here.")] = None,
     catalogue: Catalogue = None, consents: Consents = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Train a scorecard and register it as a pending version (compliance approves it)."""
     import json
@@ -101,7 +131,7 @@ def train(
         (out / "scorecard.html").write_text(trained.card.table_html(), "utf-8")
         (out / "model_card.json").write_text(json.dumps(trained.model_card, indent=2,
                                                         ensure_ascii=False), "utf-8")
-    emit({k: v for k, v in version.view().items() if k != "card"}
+    _show(as_json, {k: v for k, v in version.view().items() if k != "card"}
          | {"cv": trained.model_card["metrics"]["cv"], "characteristics": trained.card.features})
 
 
@@ -128,6 +158,7 @@ AllowPending = Annotated[bool, typer.Option("--allow-pending", help="Score with 
 def score(
     ctx: typer.Context, model: Model, data: Data, version: Version = None,
     allow_pending: AllowPending = False, catalogue: Catalogue = None, consents: Consents = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Score every row: JSON Lines of row, borrower_id (if present), score and PD."""
     _, card, frame, _ = _frame_and_model(ctx, model, version, data, allow_pending, catalogue,
@@ -135,9 +166,9 @@ def score(
     scores = card.score(frame)
     pd_ = card.probability_bad(frame)
     ids = frame["borrower_id"].cast(str).to_list() if "borrower_id" in frame.columns else None
-    emit_lines({"row": i + 1, **({"borrower_id": ids[i]} if ids else {}),
-                "score": round(float(s), 1), "pd": round(float(p), 4)}
-               for i, (s, p) in enumerate(zip(scores, pd_, strict=True)))
+    _show_lines(as_json, ({"row": i + 1, **({"borrower_id": ids[i]} if ids else {}),
+                           "score": round(float(s), 1), "pd": round(float(p), 4)}
+                          for i, (s, p) in enumerate(zip(scores, pd_, strict=True))))
 
 
 def explain(
@@ -145,6 +176,7 @@ def explain(
     row_id: Annotated[str, typer.Argument(help="borrower_id, or the row number (1 = first data row).")],
     model: Model, data: Data, version: Version = None, allow_pending: AllowPending = False,
     catalogue: Catalogue = None, consents: Consents = None,
+    as_json: JsonOption = False,
 ) -> None:
     """The score and principal reasons (at most four, English and zh-CN) for one row."""
     import polars as pl
@@ -163,7 +195,7 @@ def explain(
     if one.height == 0:
         raise NotFound(f"no row {row_id} in {data.name}", file=data.name)
     found = reasons(card, one.head(1), cat.labels())[0]
-    emit({"model_id": m.model_id, "version": m.version, "score": round(float(card.score(
+    _show(as_json, {"model_id": m.model_id, "version": m.version, "score": round(float(card.score(
         one.head(1))[0]), 1), "reasons": [r.to_dict() for r in found]})
 
 
@@ -172,6 +204,7 @@ def monitor(
     target: Annotated[str | None, typer.Option("--target")] = None,
     bad: Annotated[str | None, typer.Option("--bad")] = None,
     cutoff: Annotated[float | None, typer.Option("--cutoff", help="Approve at or above this score (default: the 30th percentile).")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Drift (PSI, CSI), AUC/KS/Gini, calibration by band and fairness on a recent sample."""
     from faircollect.risk.monitoring import monitor as run
@@ -179,45 +212,50 @@ def monitor(
 
     m, card, frame, _ = _frame_and_model(ctx, model, version, data, True, None, None)
     y = target_vector(frame, target, bad) if target and bad is not None else None
-    emit({"model_id": m.model_id, "version": m.version, **run(card, m.card, frame, y,
+    _show(as_json, {"model_id": m.model_id, "version": m.version, **run(card, m.card, frame, y,
                                                               cutoff=cutoff)})
 
 
 def approve(ctx: typer.Context, model_id: Annotated[str, typer.Argument()],
-            version: Annotated[int, typer.Argument()]) -> None:
+            version: Annotated[int, typer.Argument()], as_json: JsonOption = False
+) -> None:
     """Approve a pending model version (compliance role, not its author)."""
     from faircollect.risk import registry
 
     app, actor = _actor(ctx)
-    emit({k: v for k, v in registry.approve(app.store, actor, model_id, version).view().items()
+    _show(as_json, {k: v for k, v in registry.approve(app.store, actor, model_id, version).view().items()
           if k != "card"})
 
 
 def reject(ctx: typer.Context, model_id: Annotated[str, typer.Argument()],
-           version: Annotated[int, typer.Argument()]) -> None:
+           version: Annotated[int, typer.Argument()], as_json: JsonOption = False
+) -> None:
     """Reject a pending model version (compliance role, not its author)."""
     from faircollect.risk import registry
 
     app, actor = _actor(ctx)
-    emit({k: v for k, v in registry.reject(app.store, actor, model_id, version).view().items()
+    _show(as_json, {k: v for k, v in registry.reject(app.store, actor, model_id, version).view().items()
           if k != "card"})
 
 
-def models(ctx: typer.Context) -> None:
+def models(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every model version: JSON Lines of id, version, kind, state, author, approver."""
     from faircollect.risk import registry
 
     app, _ = _actor(ctx)
-    emit_lines({k: v for k, v in m.view().items() if k != "card"}
-               for m in registry.listing(app.store))
+    _show_lines(as_json, ({k: v for k, v in m.view().items() if k != "card"}
+                          for m in registry.listing(app.store)))
 
 
 def table(ctx: typer.Context, model: Model, version: Version = None,
-          html: Annotated[bool, typer.Option("--html", help="HTML instead of CSV.")] = False
-          ) -> None:
-    """Print a model's scorecard table (CSV, or HTML with --html)."""
+          html: Annotated[bool, typer.Option("--html", help="HTML instead of CSV.")] = False,
+          as_json: JsonOption = False) -> None:
+    """Print a model's scorecard table (CSV, HTML with --html, JSON Lines with --json)."""
     from faircollect.risk import registry
 
     app, _ = _actor(ctx)
     card = registry.get(app.store, model, version).scorecard
+    if as_json:
+        emit_lines(card.table())
+        return
     typer.echo(card.table_html() if html else card.table_csv(), nl=False)

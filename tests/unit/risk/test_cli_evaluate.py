@@ -22,7 +22,7 @@ def _run(*args: str) -> tuple[int, str, str]:
 
 
 def test_evaluate_prints_fold_metrics_and_their_mean() -> None:
-    code, out, err = _run("risk", "evaluate", "--kind", "application", "--data", DATA,
+    code, out, err = _run("risk", "evaluate", "--json", "--kind", "application", "--data", DATA,
                           "--target", "creditability", "--bad", "bad", "--folds", "5",
                           "--seed", "7")
     assert code == 0, err
