@@ -101,3 +101,19 @@ def test_harvested_feature_is_refused_at_training(cli: Cli, tmp_path: Path) -> N
     code, _, err = cli("risk", "train", "--json", "--kind", "application", "--data", str(bad),
                        "--target", "creditability", "--bad", "bad")
     assert code == 2 and "harvested address book" in err
+
+
+def test_dataset_from_the_ledger_feeds_training(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "pf"
+    assert cli("generate", str(folder), "--borrowers", "120", "--as-of", "2026-03-01")[0] == 0
+    assert cli("import", str(folder))[0] == 0
+    out = tmp_path / "collection.csv"
+    code, text, err = cli("risk", "dataset", "--as-of", "2026-01-20", "--out", str(out), "--json")
+    assert code == 0, err
+    summary = json.loads(text)
+    rows = pl.read_csv(out)
+    assert summary["rows"] == rows.height > 0 and summary["rolled"] == rows["rolled"].sum()
+    assert {"borrower_id", "dpd", "max_dpd_90d", "promises_broken", "rolled"} <= set(rows.columns)
+    assert (rows["dpd"] > 0).all()
+    code, _, err = cli("risk", "dataset", "--as-of", "2026-02-20", "--out", str(out))
+    assert code == 2 and "outcome is not known yet" in err

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from faircollect.content.template import Actor
 from faircollect.cycle import cycle_playbooks, run_cycle
 from faircollect.demo import approve_starter_library
-from faircollect.errors import AccessDenied
+from faircollect.errors import AccessDenied, InputError
 from faircollect.portfolio.generator import generate_portfolio
 from faircollect.portfolio.importer import import_portfolio
 from faircollect.risk import registry
@@ -127,3 +127,30 @@ def test_segments_choose_the_playbook_and_its_stages(seeded) -> None:  # type: i
     payload = json.loads(audit[0].record)["payload"]
     assert payload["model_id"] == "collection-roll" and payload["segments"]["high"] > 0
 
+
+
+def test_collection_dataset_is_labelled_by_the_ledger(seeded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app, _ = seeded
+    from faircollect.risk.portfolio import collection_dataset
+    from faircollect.strategy.cache import InputCache
+
+    day = date(2026, 1, 15)
+    with app.store.read() as conn:
+        rows = collection_dataset(conn, day)
+        inst, pays = InputCache().ledger(conn)
+    from faircollect.ledger.snapshot import snapshot
+
+    owners = inst.select("loan_id", "borrower_id").unique("loan_id")
+    def dpd(at: date) -> dict[str, int]:
+        snap = snapshot(inst.drop("borrower_id"), pays.filter(pl.col("paid_on") <= at), at)
+        per = snap.join(owners, on="loan_id").group_by("borrower_id").agg(
+            pl.col("days_past_due").max())
+        return dict(per.iter_rows())
+    before, after = dpd(day), dpd(date(2026, 2, 14))
+    # exactly the borrowers past due on the day, labelled by whether they still are 30 days on
+    assert set(rows["borrower_id"]) == {b for b, d in before.items() if d > 0}
+    for b, rolled in rows.select("borrower_id", "rolled").iter_rows():
+        assert rolled == int(after[b] > 0)
+    assert 0 < rows["rolled"].sum() < rows.height
+    with pytest.raises(InputError, match="outcome is not known yet"), app.store.read() as conn:
+        collection_dataset(conn, date(2026, 2, 25))

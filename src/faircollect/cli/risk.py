@@ -34,7 +34,8 @@ def register(app: typer.Typer) -> None:
                         no_args_is_help=True)
     for name, fn in (("train", train), ("evaluate", evaluate), ("score", score),
                      ("explain", explain), ("monitor", monitor), ("approve", approve),
-                     ("reject", reject), ("models", models), ("table", table)):
+                     ("reject", reject), ("models", models), ("table", table),
+                     ("dataset", dataset)):
         group.command(name)(fn)
     app.add_typer(group, name="risk")
 
@@ -259,3 +260,30 @@ def table(ctx: typer.Context, model: Model, version: Version = None,
         emit_lines(card.table())
         return
     typer.echo(card.table_html() if html else card.table_csv(), nl=False)
+
+
+def dataset(
+    ctx: typer.Context,
+    as_of: Annotated[str, typer.Option("--as-of", help="Business date (YYYY-MM-DD) the characteristics are read at.")],
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    horizon: Annotated[int, typer.Option("--horizon", help="Days after which the outcome is read.")] = 30,
+    as_json: JsonOption = False,
+) -> None:
+    """Write collection-model training rows from the ledger: characteristics at --as-of
+    of every past-due borrower, and `rolled` (still past due --horizon days later)."""
+    from datetime import date
+
+    from faircollect.risk.portfolio import collection_dataset
+
+    try:
+        day = date.fromisoformat(as_of)
+    except ValueError:
+        raise InputError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)", field="as_of") from None
+    if horizon < 1:
+        raise InputError("--horizon must be at least 1 day", field="horizon")
+    app, _ = _actor(ctx)
+    with app.store.read() as conn:
+        rows = collection_dataset(conn, day, horizon)
+    rows.write_csv(out)
+    _show(as_json, {"rows": rows.height, "rolled": int(rows["rolled"].sum()), "out": out.name,
+                    "target": "rolled", "bad": "1"})

@@ -93,3 +93,17 @@ def _contacts(history: pl.DataFrame, day: date) -> pl.DataFrame:
         contacts_reached_30d=pl.col("outcome").is_in(list(REACHED)).sum(),
         contacts_failed_30d=((pl.col("channel") == "call")
                              & pl.col("outcome").is_in(list(MISSED))).sum())
+
+
+def collection_labels(installments: pl.DataFrame, payments: pl.DataFrame, day: date,
+                      horizon: int = 30) -> pl.DataFrame:
+    """borrower_id, rolled for every borrower past due on `day`: 1 when still past due
+    `horizon` days later (not cured), 0 when cured by then. Uses payments up to that later
+    date, so `day + horizon` must not be after the ledger's last date."""
+    owners = installments.select("loan_id", "borrower_id").unique("loan_id")
+    later = day + timedelta(days=horizon)
+    now = _dpd_at(installments, payments.filter(pl.col("paid_on") <= day), owners, day, "d0")
+    then = _dpd_at(installments, payments.filter(pl.col("paid_on") <= later), owners, later,
+                   "d1")
+    return (now.filter(pl.col("d0") > 0).join(then, on="borrower_id", how="left")
+            .select("borrower_id", rolled=(pl.col("d1").fill_null(0) > 0).cast(pl.Int64)))

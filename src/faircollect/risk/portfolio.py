@@ -9,7 +9,7 @@ existed. The ledger holds no consent-gated characteristic; one the ledger does n
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 from sqlalchemy import Connection, select
@@ -64,3 +64,25 @@ def with_risk_segments(app: App, conn: Connection, day: date, inputs: PlanInputs
     summary: dict[str, object] = {"model_id": model.model_id, "version": model.version,
                                   "segments": counts}
     return replace(inputs, accounts=accounts.select(inputs.accounts.columns)), summary
+
+
+def collection_dataset(conn: Connection, day: date, horizon: int = 30) -> pl.DataFrame:
+    """Training rows for a collection model from the ledger: the behaviour characteristics
+    of every borrower past due on `day`, and `rolled` (still past due `horizon` days on)."""
+    from faircollect.errors import InputError
+    from faircollect.risk.behaviour import collection_labels
+    from faircollect.strategy.loader import portfolio_start
+
+    start = portfolio_start(conn)
+    if start is None:
+        raise InputError("no portfolio in the store: import one first", field="as_of")
+    cache = InputCache()
+    inst, pays = cache.ledger(conn)
+    raw = pays["paid_on"].max() if pays.height else None
+    last = raw if isinstance(raw, date) else None
+    if last is not None and day + timedelta(days=horizon) > last:
+        raise InputError(f"--as-of {day} + {horizon} days is after the last payment in the "
+                         f"ledger ({last}): the outcome is not known yet", field="as_of")
+    labels = collection_labels(inst, pays, day, horizon)
+    feats = portfolio_features(conn, day, cache)
+    return feats.join(labels, on="borrower_id", how="inner").sort("borrower_id")
