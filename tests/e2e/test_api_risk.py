@@ -76,6 +76,24 @@ def test_train_approve_score_monitor(client, app) -> None:  # type: ignore[no-un
     refused(client.get("/v1/risk/models", headers=_key(app, "borrower")), 403)
     refused(client.get("/v1/risk/models/nope", headers=checker), 404)
 
+    # the borrower asks a person to look again; staff decide, the borrower cannot
+    ask = {"model_id": "g", "borrower_id": "b-1", "row": score["rows"][0]}
+    refused(client.post("/v1/risk/reviews", json={**ask, "borrower_id": "b-7"},
+                        headers=_key(app, "borrower")), 403)
+    r = client.post("/v1/risk/reviews", json=ask, headers=_key(app, "borrower"))
+    assert r.status_code == 201, r.text
+    review = r.json()
+    assert review["score"] == item["score"] and review["reasons"] == item["reasons"]
+    queue = client.get("/v1/risk/reviews", headers=checker).json()["items"]
+    assert [q["review_id"] for q in queue] == [review["review_id"]]
+    decide = {"outcome": "upheld", "note": "the reasons hold on a second look"}
+    refused(client.post(f"/v1/risk/reviews/{review['review_id']}/decide", json=decide,
+                        headers=_key(app, "borrower")), 403)
+    d = client.post(f"/v1/risk/reviews/{review['review_id']}/decide", json=decide,
+                    headers=checker)
+    assert d.status_code == 200 and d.json()["state"] == "upheld", d.text
+    assert client.get("/v1/risk/reviews", headers=checker).json()["items"] == []
+
 
 def test_harvested_feature_refused_over_http(client, app) -> None:  # type: ignore[no-untyped-def]
     rows = _rows(100)

@@ -91,6 +91,22 @@ def test_train_approve_score_explain_monitor(cli: Cli, tmp_path: Path) -> None:
     assert rep["csi"]["age_in_years"]["band"] == "shift"
     assert any("age_in_years" in a for a in rep["alerts"])
 
+    # a person reviews the worst decision on request; the requester may not decide it
+    code, out, err = cli("risk", "review-request", str(worst["row"]), "--model", "german",
+                         "--data", DATA, "--json", actor="portal")
+    assert code == 0, err
+    review = json.loads(out)
+    assert review["score"] == worst["score"] and review["state"] == "requested"
+    code, out, _ = cli("risk", "reviews", "--json")
+    assert [json.loads(x)["review_id"] for x in out.splitlines()] == [review["review_id"]]
+    code, _, err = cli("risk", "review-decide", review["review_id"], "--outcome", "upheld",
+                       "--note", "ok", actor="portal", roles="compliance")
+    assert code != 0 and "may not decide" in err
+    code, out, err = cli("risk", "review-decide", review["review_id"], "--outcome", "overturned",
+                         "--note", "guarantor documents", "--json", actor="officer",
+                         roles="compliance")
+    assert code == 0 and json.loads(out)["state"] == "overturned", err
+
     code, out, _ = cli("risk", "models", "--json")
     assert [json.loads(x)["state"] for x in out.splitlines()] == ["approved"]
 

@@ -87,3 +87,32 @@ def test_reject_and_model_card(app, trained) -> None:  # type: ignore[no-untyped
     for banned in ("personal_status_and_sex", "foreign_worker"):
         assert card["left_out"][banned].startswith("prohibited basis")
     json.dumps(card)  # JSON all the way down
+
+
+def test_human_review_queue(app) -> None:  # type: ignore[no-untyped-def]
+    from faircollect.errors import InputError
+    from faircollect.risk import reviews
+
+    borrower = Actor("portal:b-9", frozenset({"borrower"}))
+    r = reviews.request_review(app.store, borrower, model_id="german", version=1,
+                               subject="b-9", score=471.5,
+                               reasons=[{"feature": "duration_in_month", "points_lost": 40.5}])
+    assert r.state == "requested" and [q.review_id for q in reviews.queue(app.store)] == [r.review_id]
+    with pytest.raises(AccessDenied):  # the system never decides a review
+        reviews.decide(app.store, Actor("system:cycle", frozenset({"compliance"})), r.review_id,
+                       "upheld", "auto")
+    with pytest.raises(AccessDenied):  # nor a role that does not review
+        reviews.decide(app.store, Actor("col-1", frozenset({"collector"})), r.review_id,
+                       "upheld", "ok")
+    with pytest.raises(InputError, match="note"):
+        reviews.decide(app.store, OFFICER, r.review_id, "overturned", "  ")
+    done = reviews.decide(app.store, OFFICER, r.review_id, "overturned",
+                          "income documents show the loan is affordable")
+    assert (done.state, done.decided_by) == ("overturned", "officer-1")
+    assert reviews.queue(app.store) == [] and len(reviews.queue(app.store, None)) == 1
+    with pytest.raises(Conflict, match="already overturned"):
+        reviews.decide(app.store, OFFICER, r.review_id, "upheld", "again")
+    with app.store.read() as conn:
+        acts = [a for (a,) in conn.execute(select(audit_entries.c.action).where(
+            audit_entries.c.action.like("risk_review.%")).order_by(audit_entries.c.seq))]
+    assert acts == ["risk_review.requested", "risk_review.overturned"]

@@ -165,14 +165,20 @@ def reject_model(model_id: ModelId, version: Version, app: Annotated[App, Depend
 def score_rows(model_id: ModelId, body: ScoreBody, app: Annotated[App, Depends(services)],
                who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """Score each row with the approved model; with reasons, the principal reasons."""
+    require_role(who, STAFF)
+    return _score(app, model_id, body.rows, allow_pending=body.allow_pending,
+                  with_reasons=body.reasons)
+
+
+def _score(app: App, model_id: str, rows: list[Row], *, allow_pending: bool,
+           with_reasons: bool) -> dict[str, Any]:
     from faircollect.risk import registry
     from faircollect.risk.catalogue import gate, load_features
     from faircollect.risk.reasons import reasons
 
-    require_role(who, STAFF)
-    m = registry.usable(app.store, model_id, None, allow_pending=body.allow_pending)
+    m = registry.usable(app.store, model_id, None, allow_pending=allow_pending)
     card = m.scorecard
-    data, consents = _frame(body.rows)
+    data, consents = _frame(rows)
     for f in card.features:
         if f not in data.columns:
             data = data.with_columns(pl.lit(None).alias(f))
@@ -180,7 +186,7 @@ def score_rows(model_id: ModelId, body: ScoreBody, app: Annotated[App, Depends(s
     gated = gate(data, cat, card.features, consents).data
     scores = card.score(gated)
     pds = card.probability_bad(gated)
-    found = reasons(card, gated, cat.labels()) if body.reasons else [[] for _ in scores]
+    found = reasons(card, gated, cat.labels()) if with_reasons else [[] for _ in scores]
     return {"model_id": m.model_id, "version": m.version, "items": [
         {"borrower_id": b, "score": round(float(s), 1), "pd": round(float(p), 4),
          "reasons": [r.to_dict() for r in rs]}
@@ -207,3 +213,62 @@ def monitor_rows(model_id: ModelId, body: MonitorBody, app: Annotated[App, Depen
          if body.target is not None and body.bad is not None else None)
     return {"model_id": m.model_id, "version": m.version,
             **monitor(card, m.card, data, y, cutoff=body.cutoff)}
+
+
+class ReviewBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    borrower_id: str = Field(min_length=1, max_length=64)
+    row: Row = Field(description="The values the decision was made on.")
+
+
+class DecideBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: str = Field(pattern=r"^(upheld|overturned)$")
+    note: str = Field(min_length=1, max_length=500)
+
+
+ReviewId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$")]
+
+
+@router.post("/reviews", status_code=201, responses=RESPONSES_404_409)
+def request_review(body: ReviewBody, app: Annotated[App, Depends(services)],
+                   who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
+    """Ask that a person review an automated decision: the borrower for themselves, or staff
+    on their behalf. The decision is recorded as the approved model makes it."""
+    from faircollect.errors import AccessDenied
+    from faircollect.risk import reviews
+
+    if not who.may_act_for(body.borrower_id):
+        raise AccessDenied("a borrower may ask for a review of their own decisions only")
+    row = body.row.model_copy(update={"borrower_id": body.borrower_id})
+    scored = _score(app, body.model_id, [row], allow_pending=False, with_reasons=True)
+    item = scored["items"][0]
+    r = reviews.request_review(app.store, Actor(who.actor_id, frozenset({who.role})),
+                               model_id=scored["model_id"], version=scored["version"],
+                               subject=body.borrower_id, score=item["score"],
+                               reasons=item["reasons"])
+    return r.view()
+
+
+@router.get("/reviews", responses=RESPONSES)
+def list_reviews(app: Annotated[App, Depends(services)],
+                 who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
+    """Open reviews, oldest first."""
+    from faircollect.risk import reviews
+
+    require_role(who, STAFF)
+    return {"items": [r.view() for r in reviews.queue(app.store)]}
+
+
+@router.post("/reviews/{review_id}/decide", responses=RESPONSES_404_409)
+def decide_review(review_id: ReviewId, body: DecideBody, app: Annotated[App, Depends(services)],
+                  who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
+    """Uphold or overturn (supervisor or compliance; never the requester)."""
+    from faircollect.risk import reviews
+
+    require_role(who, ("supervisor", "compliance"))
+    return reviews.decide(app.store, Actor(who.actor_id, frozenset({who.role})), review_id,
+                          body.outcome, body.note).view()

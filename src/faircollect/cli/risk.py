@@ -35,7 +35,8 @@ def register(app: typer.Typer) -> None:
     for name, fn in (("train", train), ("evaluate", evaluate), ("score", score),
                      ("explain", explain), ("monitor", monitor), ("approve", approve),
                      ("reject", reject), ("models", models), ("table", table),
-                     ("dataset", dataset)):
+                     ("dataset", dataset), ("review-request", review_request),
+                     ("reviews", reviews), ("review-decide", review_decide)):
         group.command(name)(fn)
     app.add_typer(group, name="risk")
 
@@ -172,14 +173,10 @@ def score(
                           for i, (s, p) in enumerate(zip(scores, pd_, strict=True))))
 
 
-def explain(
-    ctx: typer.Context,
-    row_id: Annotated[str, typer.Argument(help="borrower_id, or the row number (1 = first data row).")],
-    model: Model, data: Data, version: Version = None, allow_pending: AllowPending = False,
-    catalogue: Catalogue = None, consents: Consents = None,
-    as_json: JsonOption = False,
-) -> None:
-    """The score and principal reasons (at most four, English and zh-CN) for one row."""
+def _decision(ctx: typer.Context, row_id: str, model: str, version: int | None, data: Path,
+              allow_pending: bool, catalogue: Path | None,
+              consents: Path | None) -> tuple[Any, float, list[dict[str, Any]]]:
+    """(model version, score, reasons) of one row: by borrower_id, else by row number."""
     import polars as pl
 
     from faircollect.errors import NotFound
@@ -195,9 +192,66 @@ def explain(
         one = frame.clear()
     if one.height == 0:
         raise NotFound(f"no row {row_id} in {data.name}", file=data.name)
-    found = reasons(card, one.head(1), cat.labels())[0]
-    _show(as_json, {"model_id": m.model_id, "version": m.version, "score": round(float(card.score(
-        one.head(1))[0]), 1), "reasons": [r.to_dict() for r in found]})
+    one = one.head(1)
+    found = [r.to_dict() for r in reasons(card, one, cat.labels())[0]]
+    return m, round(float(card.score(one)[0]), 1), found
+
+
+def explain(
+    ctx: typer.Context,
+    row_id: Annotated[str, typer.Argument(help="borrower_id, or the row number (1 = first data row).")],
+    model: Model, data: Data, version: Version = None, allow_pending: AllowPending = False,
+    catalogue: Catalogue = None, consents: Consents = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The score and principal reasons (at most four, English and zh-CN) for one row."""
+    m, score_, found = _decision(ctx, row_id, model, version, data, allow_pending, catalogue,
+                                 consents)
+    _show(as_json, {"model_id": m.model_id, "version": m.version, "score": score_,
+                    "reasons": found})
+
+
+def review_request(
+    ctx: typer.Context,
+    row_id: Annotated[str, typer.Argument(help="borrower_id, or the row number.")],
+    model: Model, data: Data, version: Version = None,
+    catalogue: Catalogue = None, consents: Consents = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Queue an automated decision for a person to review (the borrower asked for one)."""
+    from faircollect.risk import reviews as rv
+
+    m, score_, found = _decision(ctx, row_id, model, version, data, False, catalogue, consents)
+    app, actor = _actor(ctx)
+    _show(as_json, rv.request_review(app.store, actor, model_id=m.model_id, version=m.version,
+                                     subject=row_id, score=score_, reasons=found).view())
+
+
+def reviews(
+    ctx: typer.Context,
+    state: Annotated[str | None, typer.Option("--state", help="requested (default), upheld, overturned or all.")] = "requested",
+    as_json: JsonOption = False,
+) -> None:
+    """The review queue, oldest first."""
+    from faircollect.risk import reviews as rv
+
+    app, _ = _actor(ctx)
+    wanted = None if state == "all" else state
+    _show_lines(as_json, (r.view() for r in rv.queue(app.store, wanted)))
+
+
+def review_decide(
+    ctx: typer.Context,
+    review_id: Annotated[str, typer.Argument(help="Review id.")],
+    outcome: Annotated[str, typer.Option("--outcome", help="upheld or overturned.")],
+    note: Annotated[str, typer.Option("--note", help="Why (1-500 characters).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Uphold or overturn a queued decision (supervisor or compliance; not the requester)."""
+    from faircollect.risk import reviews as rv
+
+    app, actor = _actor(ctx)
+    _show(as_json, rv.decide(app.store, actor, review_id, outcome, note).view())
 
 
 def monitor(

@@ -7,7 +7,7 @@ hold actor ids, never personal data.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Float, Index, Integer, String, Table, Text
 
 from faircollect.store.schema import UTCDateTime, metadata
 
@@ -28,4 +28,25 @@ risk_models = Table(
     Column("retired_by", String(128), nullable=True),
     Column("retired_at", UTCDateTime, nullable=True),
     Index("ix_risk_models_kind_state", "kind", "state"),
+)
+
+# Human review of automated decisions, on request (PIPL Art. 24; GDPR Art. 22(3)): the
+# decision as the model made it (score, reasons), then a person's outcome. `subject` is a
+# borrower id or an application reference, never personal data.
+risk_reviews = Table(
+    "risk_reviews",
+    metadata,
+    Column("review_id", String(40), primary_key=True),
+    Column("model_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("subject", String(64), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("reasons", Text, nullable=False),  # JSON list of reason codes
+    Column("state", String(16), nullable=False),  # requested | upheld | overturned
+    Column("requested_by", String(128), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("decided_by", String(128), nullable=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("note", String(500), nullable=True),
+    Index("ix_risk_reviews_state", "state", "requested_at"),
 )
