@@ -88,7 +88,11 @@ def evaluate(prep: Prepared, *, model: str = "scorecard", folds: int = 5,
         raise InputError(f"unknown model {model!r}; one of {sorted(challengers.MAKERS)}",
                          field="model")
     maker = challengers.MAKERS[model](prep.features)
-    out = cross_validate(prep.data, prep.y, maker, folds=folds, seed=seed)
+    try:
+        out = cross_validate(prep.data, prep.y, maker, folds=folds, seed=seed)
+    except ImportError as exc:  # optbinning / pandas / lightgbm live in the `risk` extra
+        raise InputError(f"model {model!r} needs {exc.name or 'a package'}: install "
+                         "faircollect[risk]", field="model") from None
     return {"model": model, **out}
 
 
