@@ -59,7 +59,7 @@ def evaluate(
     catalogue: Catalogue = None, consents: Consents = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Cross-validate: JSON with auc, ks and gini per fold and their mean."""
+    """Cross-validate: auc, ks and gini per fold and their mean."""
     from faircollect.risk.training import KINDS
     from faircollect.risk.training import evaluate as run
 
@@ -162,7 +162,7 @@ def score(
     allow_pending: AllowPending = False, catalogue: Catalogue = None, consents: Consents = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Score every row: JSON Lines of row, borrower_id (if present), score and PD."""
+    """Score every row: row, borrower_id (if present), score and PD."""
     _, card, frame, _ = _frame_and_model(ctx, model, version, data, allow_pending, catalogue,
                                          consents)
     scores = card.score(frame)
@@ -294,7 +294,7 @@ def reject(ctx: typer.Context, model_id: Annotated[str, typer.Argument()],
 
 
 def models(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Every model version: JSON Lines of id, version, kind, state, author, approver."""
+    """Every model version: id, version, kind, state, fingerprint, author, approver."""
     from faircollect.risk import registry
 
     app, _ = _actor(ctx)
@@ -323,8 +323,7 @@ def dataset(
     horizon: Annotated[int, typer.Option("--horizon", help="Days after which the outcome is read.")] = 30,
     as_json: JsonOption = False,
 ) -> None:
-    """Write collection-model training rows from the ledger: characteristics at --as-of
-    of every past-due borrower, and `rolled` (still past due --horizon days later)."""
+    """Write collection-model training rows from the ledger (past-due borrowers, rolled or not)."""
     from datetime import date
 
     from faircollect.risk.portfolio import collection_dataset
