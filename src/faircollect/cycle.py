@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from faircollect.bootstrap import App
 from faircollect.errors import InputError
+from faircollect.risk.portfolio import with_risk_segments
 from faircollect.store.tables.cycle import cycle_runs, planned_attempts
 from faircollect.strategy.cache import InputCache
 from faircollect.strategy.decisions import decide_plan
@@ -130,6 +131,10 @@ def run_cycle(app: App, day: date, *, books: PlaybookSet | None = None,
     min_dpd = min(s.dpd_from for b in books.playbooks.values() for s in b.stages)
     with app.store.read() as conn:
         inputs, amounts = load_inputs(conn, day, min_dpd=min_dpd, skip=skip, cache=cache)
+        inputs, risk = with_risk_segments(app, conn, day, inputs, cache)
+    if risk:  # the approved collection model set the risk segments: say which, and how many
+        with app.store.transaction(actor) as uow:
+            uow.audit("risk.segments_set", f"cycle:{day.isoformat()}", risk)
     plan = plan_day(inputs, books, day)
     decided = decide_plan(plan.attempts, inputs, books, day, with_requests=True).attempts
     decided = decided.join(amounts, on="borrower_id", how="left").sort(

@@ -32,6 +32,7 @@ ROUTER_MODULES = (
     "faircollect.api.oauth",
     "faircollect.api.operations",
     "faircollect.api.governance",
+    "faircollect.api.risk",
 )
 
 

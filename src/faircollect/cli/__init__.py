@@ -54,6 +54,7 @@ COMMAND_MODULES = (
     "faircollect.cli.retention",
     "faircollect.cli.policy",
     "faircollect.cli.share",
+    "faircollect.cli.risk",
     "faircollect.cli.serve",
     "faircollect.cli.doctor",
 )

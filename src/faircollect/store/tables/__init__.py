@@ -11,6 +11,7 @@ from faircollect.store.tables import (
     foundation,  # noqa: F401
     governance,  # noqa: F401
     policy,  # noqa: F401
+    risk,  # noqa: F401
     sharing,  # noqa: F401
     subject,  # noqa: F401
 )

@@ -10,7 +10,7 @@ from alembic import op
 from faircollect.store.schema import UTCDateTime
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
