@@ -28,6 +28,7 @@ from faircollect.errors import NotFound
 from faircollect.instants import to_utc
 from faircollect.store.unit_of_work import UnitOfWork
 from faircollect.vault.vault import Vault
+from faircollect.vocabulary import CHANNELS
 
 router = APIRouter(prefix="/v1", tags=["cases"], route_class=ConventionRoute)
 
@@ -59,28 +60,39 @@ class PlanBody(_Body):
     re_age: bool = False
 
 
+def _one_of(values: tuple[str, ...]) -> dict[str, Any]:
+    """The schema's enum for a value the service checks (and names the allowed values of, in
+    its own error), so clients and fuzzers see the vocabulary without a second validator."""
+    return {"enum": list(values)}
+
+
 class HardshipBody(_Body):
     until: date
-    reason: str = Field(default="other", min_length=1, max_length=48)
+    reason: str = Field(default="other", min_length=1, max_length=48,
+                        json_schema_extra=_one_of(hardship.REASONS))
 
 
 class DisputeBody(_Body):
-    reason: str = Field(min_length=1, max_length=48, description=", ".join(disputes.REASONS))
+    reason: str = Field(min_length=1, max_length=48, description=", ".join(disputes.REASONS),
+                        json_schema_extra=_one_of(disputes.REASONS))
     loan_id: str | None = Field(default=None, min_length=1, max_length=64)
     channel: str = Field(default="letter", min_length=1, max_length=16)
 
 
 class ResolveBody(_Body):
     resolution: str = Field(min_length=1, max_length=16,
-                            description=", ".join(disputes.RESOLUTIONS))
+                            description=", ".join(disputes.RESOLUTIONS),
+                            json_schema_extra=_one_of(disputes.RESOLUTIONS))
     channel: str = Field(default="letter", min_length=1, max_length=16)
 
 
 class ComplaintBody(_Body):
     category: str = Field(min_length=1, max_length=48,
-                          description=", ".join(complaints.CATEGORIES))
+                          description=", ".join(complaints.CATEGORIES),
+                          json_schema_extra=_one_of(complaints.CATEGORIES))
     complainant: str = Field(default="borrower", min_length=1, max_length=16,
-                             description=", ".join(complaints.COMPLAINANTS))
+                             description=", ".join(complaints.COMPLAINANTS),
+                             json_schema_extra=_one_of(complaints.COMPLAINANTS))
     contact_id: str | None = Field(default=None, min_length=1, max_length=64)
     received_at: Annotated[AwareDatetime, AfterValidator(to_utc)] | None = None
     sla_days: int | None = Field(default=None, ge=1, le=365)
@@ -88,11 +100,12 @@ class ComplaintBody(_Body):
 
 class CloseBody(_Body):
     root_cause: str = Field(min_length=1, max_length=64,
-                            description=", ".join(complaints.ROOT_CAUSES))
+                            description=", ".join(complaints.ROOT_CAUSES),
+                            json_schema_extra=_one_of(complaints.ROOT_CAUSES))
 
 
 class OptOutBody(_Body):
-    channel: str = Field(min_length=1, max_length=16)
+    channel: str = Field(min_length=1, max_length=16, json_schema_extra=_one_of(CHANNELS))
 
 
 Command = Callable[[UnitOfWork, Vault, datetime], dict[str, Any]]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from faircollect.api.auth import Principal
@@ -22,11 +22,16 @@ from faircollect.api.problems import RESPONSES, RESPONSES_404, RESPONSES_404_409
 from faircollect.api.reach import STAFF, require_role
 from faircollect.bootstrap import App
 from faircollect.content.template import Actor
+from faircollect.governance.review import KINDS
 from faircollect.governance.strategy_service import StrategyReview
+from faircollect.vocabulary import JURISDICTIONS
 
 router = APIRouter(prefix="/v1/governance", tags=["governance"], route_class=ConventionRoute)
 TRAINERS = ("compliance", "admin")
 AUTHORS = ("supervisor", "compliance", "admin")
+# The schema names the vocabularies the services check, so clients see them.
+Kind = Annotated[str, Path(json_schema_extra={"enum": list(KINDS)})]
+Jurisdiction = Annotated[str, Query(max_length=8, json_schema_extra={"enum": list(JURISDICTIONS)})]
 
 
 class CompletionBody(BaseModel):
@@ -69,7 +74,7 @@ def record_completion(body: CompletionBody, app: Annotated[App, Depends(services
 
 
 @router.get("/training/status/{person_id}", responses=RESPONSES)
-def training_status(person_id: str, jurisdiction: Annotated[str, Query(max_length=8)],
+def training_status(person_id: str, jurisdiction: Jurisdiction,
                     app: Annotated[App, Depends(services)],
                     who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """Whether a person may work cases of a jurisdiction now."""
@@ -99,7 +104,7 @@ def add_strategy(body: StrategyBody, app: Annotated[App, Depends(services)],
 
 
 @router.post("/strategies/{kind}/{subject_id}/submit", responses=RESPONSES_404_409)
-def submit_strategy(kind: str, subject_id: str, app: Annotated[App, Depends(services)],
+def submit_strategy(kind: Kind, subject_id: str, app: Annotated[App, Depends(services)],
                     who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """Submit a draft; its 30-day replay is stored for the approver."""
     require_role(who, AUTHORS)
@@ -108,7 +113,7 @@ def submit_strategy(kind: str, subject_id: str, app: Annotated[App, Depends(serv
 
 
 @router.get("/strategies/{kind}/{subject_id}", responses=RESPONSES_404)
-def show_strategy(kind: str, subject_id: str, app: Annotated[App, Depends(services)],
+def show_strategy(kind: Kind, subject_id: str, app: Annotated[App, Depends(services)],
                   who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """The newest version with its diff against what runs now and its replay."""
     require_role(who, STAFF)
@@ -116,14 +121,14 @@ def show_strategy(kind: str, subject_id: str, app: Annotated[App, Depends(servic
 
 
 @router.post("/strategies/{kind}/{subject_id}/approve", responses=RESPONSES_404_409)
-def approve_strategy(kind: str, subject_id: str, app: Annotated[App, Depends(services)],
+def approve_strategy(kind: Kind, subject_id: str, app: Annotated[App, Depends(services)],
                      who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """Approve a version in review (compliance; never its author)."""
     return _review(app).approve(_actor(who), kind, subject_id).to_json()
 
 
 @router.get("/regulator-report", responses=RESPONSES)
-def regulator(jurisdiction: Annotated[str, Query(max_length=8)],
+def regulator(jurisdiction: Jurisdiction,
               start: Annotated[date, Query(alias="from")],
               end: Annotated[date, Query(alias="to")],
               app: Annotated[App, Depends(services)],
