@@ -11,4 +11,5 @@ from faircollect.store.tables import (
     foundation,  # noqa: F401
     policy,  # noqa: F401
     subject,  # noqa: F401
+    web,  # noqa: F401
 )

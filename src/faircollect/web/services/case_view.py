@@ -1,0 +1,55 @@
+"""Read services for the console's case view and dashboard: recorded attempts with their
+decisions, and the dashboard's figures (from the compliance and portfolio reports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from faircollect.bootstrap import App
+from faircollect.cases.borrower import split
+from faircollect.store.tables.cycle import planned_attempts
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    business_date: date
+    planned_at: datetime
+    step_id: str
+    channel: str
+    audience: str
+    template_id: str
+    allowed: bool
+    rules: tuple[str, ...]
+    pack_id: str
+
+
+def attempts(app: App, borrower_id: str, limit: int = 50) -> list[Attempt]:
+    """The borrower's planned attempts, newest first, with the decision and cited rules."""
+    p = planned_attempts.c
+    with app.store.read() as conn:
+        rows = conn.execute(select(p.business_date, p.planned_at, p.step_id, p.channel,
+                                   p.audience, p.template_id, p.allowed, p.rules, p.pack_id)
+                            .where(p.borrower_id == borrower_id)
+                            .order_by(p.planned_at.desc()).limit(limit)).all()
+    return [Attempt(r.business_date, r.planned_at, r.step_id, r.channel, r.audience,
+                    r.template_id, bool(r.allowed), tuple(split(r.rules)), r.pack_id)
+            for r in rows]
+
+
+def dashboard(app: App) -> dict[str, Any] | None:
+    """Buckets, roll rates, denials by rule, sends by local hour and complaints over every
+    cycle run; None before any cycle has run."""
+    from faircollect.reports.compliance import build_report, cycle_range
+    from faircollect.reports.portfolio import portfolio_summary
+
+    with app.store.read() as conn:
+        low, high = cycle_range(conn)
+        if low is None or high is None:
+            return None
+        report = build_report(conn, low, high)
+        summary = portfolio_summary(conn, high, low)
+    return {"report": report, "summary": summary}
