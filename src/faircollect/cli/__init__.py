@@ -54,6 +54,7 @@ COMMAND_MODULES = (
     "faircollect.cli.policy",
     "faircollect.cli.serve",
     "faircollect.cli.doctor",
+    "faircollect.cli.web",
 )
 
 err_console = Console(stderr=True)

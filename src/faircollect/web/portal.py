@@ -145,7 +145,7 @@ async def withdraw(consent_id: ConsentId, request: Request, who: Borrower) -> Re
         ledger = ConsentLedger(app.store, app.keys)
         if ledger.owner(consent_id) != who.borrower_id:
             raise AccessDenied("this is not your consent")
-        ledger.withdraw(actor=who.actor_id, consent_id=consent_id, channel="web")
+        ledger.withdraw(actor=who.actor_id, consent_id=consent_id, channel="portal")
 
     return await _act(request, who, "Your consent is withdrawn. A signed receipt is below.",
                       command)

@@ -8,7 +8,7 @@ SHA-256 digests, so a copy of the table lets nobody in.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Date, Integer, Column, ForeignKey, Index, LargeBinary, String, Table, Text, false
+from sqlalchemy import BigInteger, Boolean, Date, Integer, Column, ForeignKey, Index, LargeBinary, String, Table, Text, false
 
 from faircollect.store.schema import UTCDateTime, metadata
 
@@ -19,6 +19,8 @@ web_staff = Table(
     Column("role", String(16), nullable=False),
     Column("password_hash", String(255), nullable=False),  # scrypt$n$r$p$salt$hash
     Column("totp_secret_ct", LargeBinary, nullable=False),  # sealed under a keyring-derived key
+    # The TOTP time step last used: a code works once, even across server processes.
+    Column("totp_last_step", BigInteger, nullable=False, default=0, server_default="0"),
     Column("demo", Boolean, nullable=False, default=False, server_default=false()),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime, nullable=True),

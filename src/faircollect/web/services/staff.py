@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Final
 
 import pyotp
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from faircollect.access.policy import ROLES
 from faircollect.bootstrap import App
@@ -30,9 +30,6 @@ from faircollect.store.tables.web import web_staff
 STAFF_ROLES: Final = tuple(r for r in ROLES if r != "borrower")
 _N, _R, _P = 2**14, 8, 1
 ISSUER: Final = "FairCollect"
-# (username, counter) pairs already used: a code works once. Kept in process (one server);
-# a restart only re-opens codes of the current 30-second window.
-_used: dict[str, int] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,21 +106,24 @@ def sign_in(app: App, username: str, password: str, code: str) -> StaffAccount |
     now = app.store.clock()
     with app.store.read() as conn:
         row = conn.execute(select(web_staff).where(web_staff.c.username == username)).first()
-    ok = False
+    used: int | None = None
     counter = int(now.timestamp()) // 30
     if row is not None and row.disabled_at is None and _check(password, row.password_hash):
         totp = pyotp.TOTP(_secret(app, username, row.totp_secret_ct))
         for step in (-1, 0, 1):
             c = counter + step
-            if hmac.compare_digest(totp.generate_otp(c), code.strip()) and \
-                    _used.get(username, -10) < c:
-                _used[username] = c
-                ok = True
+            if hmac.compare_digest(totp.generate_otp(c), code.strip()):
+                used = c
                 break
     elif row is None:
         _hash(password)  # the same work as for a known account: no timing tell
     # An unknown username may be anything typed (an e-mail, a name): never recorded.
     subject = f"staff:{username}" if row is not None else "staff:unknown"
+    ok = False
     with app.store.transaction("web:signin") as uow:
+        if used is not None:  # claim the step; a replayed (or older) code claims nothing
+            ok = bool(uow.conn.execute(update(web_staff).where(
+                web_staff.c.username == username,
+                web_staff.c.totp_last_step < used).values(totp_last_step=used)).rowcount)
         uow.audit("web.staff_signin" if ok else "web.staff_signin_failed", subject, {})
     return StaffAccount(username, str(row.role)) if ok and row is not None else None

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("password_hash", sa.String(255), nullable=False),
         sa.Column("totp_secret_ct", sa.LargeBinary, nullable=False),
+        sa.Column("totp_last_step", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("demo", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("disabled_at", UTCDateTime, nullable=True),
