@@ -32,7 +32,7 @@ from faircollect.web.common import (
     set_session,
 )
 from faircollect.web.i18n import Translator
-from faircollect.web.services import case_view, sessions, staff
+from faircollect.web.services import case_view, plan_requests, sessions, staff
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 BorrowerId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -41,6 +41,7 @@ REVIEWERS = ("compliance",)
 REPLAYERS = ("compliance", "auditor", "admin")
 DASHBOARD = ("supervisor", "compliance", "auditor", "admin")
 PROMISERS = ("collector", "supervisor", "admin")
+PLANNERS = ("supervisor", "admin")  # as the API's PLAN_ROLES
 
 
 class SignInNeeded(AccessDenied):
@@ -159,8 +160,8 @@ def case(borrower_id: BorrowerId, request: Request, who: Staff) -> Response:
 
 
 def _case(request: Request, who: Principal, borrower_id: str, *, revealed: str | None = None,
-          message: str | None = None, error: str | None = None, status: int = 200
-          ) -> Response:
+          message: str | None = None, error: str | None = None, status: int = 200,
+          block: str | None = None) -> Response:
     from faircollect.cases.state import case_state
     from faircollect.consent.ledger import ConsentLedger
     from faircollect.portfolio import accounts
@@ -183,7 +184,9 @@ def _case(request: Request, who: Principal, borrower_id: str, *, revealed: str |
         "loans": accounts.borrower_loans(app.store, borrower_id, day), "state": state,
         "attempts": case_view.attempts(app, borrower_id), "consents": consents,
         "revealed": revealed, "may_reveal": may_reveal, "message": message, "error": error,
-        "tomorrow": day + timedelta(days=7)}, status=status)
+        "tomorrow": day + timedelta(days=7),
+        "plan_requests": plan_requests.plan_requests(app, borrower_id),
+        "may_plan": who.role in PLANNERS}, status=status, block=block)
 
 
 @router.post("/cases/{borrower_id}/reveal")
@@ -200,8 +203,14 @@ async def reveal(borrower_id: BorrowerId, request: Request, who: Staff) -> Respo
                                                     purpose=purpose, full=True,
                                                     fields=("phone",))
     except AccessDenied as exc:
-        return _case(request, who, borrower_id, error=str(exc), status=403)
-    return _case(request, who, borrower_id, revealed=view.values.get("phone") or "—")
+        return _case(request, who, borrower_id, error=str(exc), status=403, block=_hx(request))
+    return _case(request, who, borrower_id, revealed=view.values.get("phone") or "—",
+                 block=_hx(request))
+
+
+def _hx(request: Request, block: str = "phone") -> str | None:
+    """htmx asks for the part it swaps (jinja2-fragments renders just that block)."""
+    return block if request.headers.get("hx-request") == "true" else None
 
 
 @router.post("/cases/{borrower_id}/promise")
@@ -340,3 +349,22 @@ async def audit_verify(request: Request, who: Staff) -> Response:
     app = app_of(request)
     report = AuditService(app.store, app.keys.signing_key("audit")).verify()
     return _page(request, who, "console/audit.html", report=report)
+
+
+@router.post("/cases/{borrower_id}/plan-requests/{request_id}/{answer}")
+async def answer_plan_request(borrower_id: BorrowerId, request_id: str, answer: str,
+                              request: Request, who: Staff) -> Response:
+    """A supervisor turns a borrower's plan request into a plan, or declines it."""
+    check_csrf(request, await request.form())
+    require_role(who, PLANNERS)
+    if answer not in ("accept", "decline"):
+        raise InputError("answer: accept or decline", field="answer")
+    app = app_of(request)
+    require_reach(app, who, borrower_id)
+    try:
+        plan_requests.answer(app, actor=who.actor_id, borrower_id=borrower_id,
+                             request_id=request_id, accept=answer == "accept")
+    except FairCollectError as exc:
+        return _case(request, who, borrower_id, error=str(exc), status=exc.http_status)
+    done = "The payment plan is set up." if answer == "accept" else "The request is declined."
+    return _case(request, who, borrower_id, message=done)

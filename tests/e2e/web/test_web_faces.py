@@ -261,3 +261,35 @@ def test_every_message_the_templates_use_has_a_zh_cn_translation() -> None:
         used |= set(re.findall(r"(?<![\w.])t\('([^']+)'", path.read_text()))
     missing = sorted(m for m in used if m not in zh)
     assert len(used) > 100 and not missing, missing
+
+
+def test_htmx_reveal_swaps_only_the_phone_block(web) -> None:  # type: ignore[no-untyped-def]
+    app, c, _ = web
+    staff_sign_in(c, app, "cara", "compliance")
+    r = c.post("/console/cases/b-2/reveal", data={"csrf": csrf(c, "/console"),
+                                                 "purpose": "complaint_handling"},
+               headers={"hx-request": "true", "hx-target": "phone-block"})
+    assert r.status_code == 200
+    assert r.text.lstrip().startswith('<div id="phone-block">') and "<html" not in r.text
+    assert PEOPLE["b-2"]["phone"] in r.text
+
+
+def test_a_supervisor_turns_a_plan_request_into_a_plan(web) -> None:  # type: ignore[no-untyped-def]
+    from faircollect.cases.state import case_state
+    from faircollect.web.services import plan_requests
+
+    app, c, _ = web
+    rid = plan_requests.request_plan(app, borrower_id="b-1", loan_id="l-b-1", installments=3,
+                                     first_due_on=(NOW + timedelta(days=5)).date())
+    staff_sign_in(c, app, "sup", "supervisor")
+    page = c.get("/console/cases/b-1")
+    assert f"/plan-requests/{rid}/accept" in page.text
+    r = c.post(f"/console/cases/b-1/plan-requests/{rid}/accept",
+               data={"csrf": csrf(c, "/console/queue")})
+    assert r.status_code == 200 and "The payment plan is set up." in r.text
+    with app.store.read() as conn:
+        state = case_state(conn, ["b-1"], as_of=NOW)["b-1"]
+    assert state["plan"] is not None and len(state["plan"]["installments"]) == 3
+    again = c.post(f"/console/cases/b-1/plan-requests/{rid}/accept",
+                   data={"csrf": csrf(c, "/console/queue")})
+    assert again.status_code == 409

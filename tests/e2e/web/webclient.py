@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from datetime import datetime
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from faircollect.bootstrap import App
+from faircollect.errors import Conflict
 from faircollect.store.tables.audit import audit_entries
 from faircollect.web.services import staff
 
@@ -34,11 +36,9 @@ def csrf(c: TestClient, page: str = "/console/sign-in") -> str:
 
 def staff_sign_in(c: TestClient, app: App, username: str, role: str,
                   at: datetime | None = None) -> None:
-    try:
+    with contextlib.suppress(Conflict):  # made already in this test
         staff.add_staff(app, actor="test", username=username, role=role, password=PASSWORD,
                         demo=True)
-    except Exception:  # made already in this test
-        pass
     code = staff.current_code(app, username, at)
     r = c.post("/console/sign-in", data={"csrf": csrf(c), "username": username,
                                           "password": PASSWORD, "code": code},

@@ -8,7 +8,20 @@ SHA-256 digests, so a copy of the table lets nobody in.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Date, Integer, Column, ForeignKey, Index, LargeBinary, String, Table, Text, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    false,
+)
 
 from faircollect.store.schema import UTCDateTime, metadata
 

@@ -7,12 +7,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from faircollect.bootstrap import App
 from faircollect.cases.borrower import load_loan_currency
 from faircollect.cases.plans import MAX_PLAN_INSTALLMENTS
-from faircollect.errors import InputError
+from faircollect.errors import Conflict, InputError, NotFound
 from faircollect.store.tables.web import web_plan_requests
 
 _t = web_plan_requests
@@ -55,3 +55,26 @@ def plan_requests(app: App, borrower_id: str) -> list[PlanRequest]:
                             .order_by(_t.c.created_at.desc())).all()
     return [PlanRequest(r.request_id, r.loan_id, r.installments, r.first_due_on, r.state,
                         r.created_at) for r in rows]
+
+
+def answer(app: App, *, actor: str, borrower_id: str, request_id: str, accept: bool) -> None:
+    """Accept (create the plan through cases.plans, one transaction) or decline a request."""
+    from faircollect.cases.plans import create_plan
+
+    now = app.store.clock()
+    with app.store.transaction(actor) as uow:
+        row = uow.conn.execute(select(_t).where(_t.c.request_id == request_id,
+                                                _t.c.borrower_id == borrower_id)).first()
+        if row is None:
+            raise NotFound("unknown plan request", request_id=request_id)
+        if row.state != "requested":
+            raise Conflict(f"this request is already {row.state}", request_id=request_id)
+        if accept:
+            create_plan(uow, borrower_id=borrower_id, loan_id=row.loan_id,
+                        count=int(row.installments), first_due_on=row.first_due_on,
+                        today=now.date(), now=now)
+        state = "accepted" if accept else "declined"
+        uow.conn.execute(update(_t).where(_t.c.request_id == request_id).values(
+            state=state, decided_at=now))
+        uow.audit(f"case.plan_request_{state}", f"borrower:{borrower_id}",
+                  {"request_id": request_id})

@@ -23,9 +23,9 @@ from sqlalchemy import insert, select, update
 from faircollect.access.policy import ROLES
 from faircollect.bootstrap import App
 from faircollect.errors import Conflict, InputError
+from faircollect.store.tables.web import web_staff
 from faircollect.vault.envelope import open_sealed, seal
 from faircollect.web.services.keys import totp_cipher
-from faircollect.store.tables.web import web_staff
 
 STAFF_ROLES: Final = tuple(r for r in ROLES if r != "borrower")
 _N, _R, _P = 2**14, 8, 1
