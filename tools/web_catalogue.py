@@ -130,7 +130,7 @@ ZH = {
     "a field of the form is missing or invalid": "表单中有字段缺失或无效",
     "the form's security token is missing or stale; reload the page": "表单安全令牌缺失或已过期，请刷新页面",
     "Messages sent": "已发送信息",
-    "Payment plan requests": "还款计划申请", "Set up the plan": "设立还款计划", "Decline": "拒绝",
+    "escalation_notice": "催收升级通知", "dispute_acknowledgement": "异议受理确认", "Payment plan requests": "还款计划申请", "Set up the plan": "设立还款计划", "Decline": "拒绝",
     "The payment plan is set up.": "还款计划已设立。", "The request is declined.": "申请已拒绝。",
 }
 

@@ -24,7 +24,7 @@ from faircollect.web.common import (
     render,
     set_session,
 )
-from faircollect.web.services import plan_requests, sessions
+from faircollect.web.services import case_view, plan_requests, sessions
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 ConsentId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
@@ -112,7 +112,8 @@ def _home(request: Request, who: Principal, *, message: str | None = None,
         "who": who, "rec": rec, "loans": loans, "state": state, "consents": consents,
         "plan_requests": plan_requests.plan_requests(app, bid), "message": message,
         "error": error, "soon": day + timedelta(days=7),
-        "channels": ("sms", "email", "call", "letter")}, status=status)
+        "channels": ("sms", "email", "call", "letter"),
+        "tz": case_view.borrower_timezone(app, bid)}, status=status)
 
 
 @router.get("")

@@ -53,3 +53,13 @@ def dashboard(app: App) -> dict[str, Any] | None:
         report = build_report(conn, low, high)
         summary = portfolio_summary(conn, high, low)
     return {"report": report, "summary": summary}
+
+
+def borrower_timezone(app: App, borrower_id: str) -> str | None:
+    """The borrower's time zone (times on their pages are shown in it)."""
+    from faircollect.store.tables.foundation import borrowers
+
+    with app.store.read() as conn:
+        tz = conn.execute(select(borrowers.c.timezone).where(
+            borrowers.c.borrower_id == borrower_id)).scalar()
+    return str(tz) if tz else None
