@@ -368,3 +368,90 @@ async def answer_plan_request(borrower_id: BorrowerId, request_id: str, answer: 
         return _case(request, who, borrower_id, error=str(exc), status=exc.http_status)
     done = "The payment plan is set up." if answer == "accept" else "The request is declined."
     return _case(request, who, borrower_id, message=done)
+
+
+COMPLAINT_ROLES = ("supervisor", "compliance")  # as the API's RESOLVE_ROLES
+SUBJECT_ROLES = ("compliance", "admin")  # as the API's DECIDE_ROLES
+
+
+@router.get("/complaints")
+def complaints_queue(request: Request, who: Staff) -> Response:
+    from faircollect.cases.complaints import ROOT_CAUSES
+
+    require_role(who, (*COMPLAINT_ROLES, "auditor", "admin"))
+    app = app_of(request)
+    return _page(request, who, "console/complaints.html",
+                 rows=case_view.open_complaints(app), now=app.store.clock(),
+                 causes=ROOT_CAUSES, may_close=who.role in COMPLAINT_ROLES)
+
+
+@router.post("/complaints/{complaint_id}/close")
+async def close_complaint(complaint_id: TemplateId, request: Request, who: Staff) -> Response:
+    from faircollect.cases import complaints
+
+    form = await request.form()
+    check_csrf(request, form)
+    require_role(who, COMPLAINT_ROLES)
+    app = app_of(request)
+    with app.store.transaction(f"web:{who.actor_id}") as uow:
+        complaints.close_complaint(uow, complaint_id=complaint_id,
+                                   root_cause=str(form.get("root_cause") or ""),
+                                   now=app.store.clock())
+    return redirect(request, "/console/complaints")
+
+
+@router.get("/subject-requests")
+def subject_requests(request: Request, who: Staff) -> Response:
+    from faircollect.subject.requests import list_requests
+
+    require_role(who, SUBJECT_ROLES)
+    rows = list_requests(app_of(request).store, limit=100, state="pending")
+    return _page(request, who, "console/subject_requests.html", rows=rows)
+
+
+@router.post("/subject-requests/{request_id}/{answer}")
+async def answer_subject_request(request_id: TemplateId, answer: str, request: Request,
+                                 who: Staff) -> Response:
+    """Approve (erase the borrower, maker-checker: not the requester) or reject."""
+    from faircollect.subject.requests import approve_erasure, reject_erasure
+
+    check_csrf(request, await request.form())
+    require_role(who, SUBJECT_ROLES)
+    app = app_of(request)
+    if answer == "approve":
+        approve_erasure(app.store, app.vault, actor=who.actor_id, request_id=request_id)
+    elif answer == "reject":
+        reject_erasure(app.store, actor=who.actor_id, request_id=request_id)
+    else:
+        raise InputError("answer: approve or reject", field="answer")
+    return redirect(request, "/console/subject-requests")
+
+
+@router.post("/audit/checkpoint")
+async def audit_checkpoint(request: Request, who: Staff) -> Response:
+    """Sign (or fetch) the checkpoint of the current tree and show it."""
+    from faircollect.audit.service import AuditService
+
+    check_csrf(request, await request.form())
+    require_role(who, ("compliance", "auditor", "admin"))
+    app = app_of(request)
+    note = AuditService(app.store, app.keys.signing_key("audit")).checkpoint()
+    return _page(request, who, "console/audit.html", report=None, checkpoint=note)
+
+
+@router.get("/audit/proof")
+def audit_proof(request: Request, who: Staff) -> Response:
+    """An entry's inclusion proof in the current tree (?seq=N), as the API gives it."""
+    import orjson
+
+    from faircollect.audit.service import AuditService
+
+    require_role(who, ("compliance", "auditor", "admin"))
+    try:
+        seq = int(request.query_params.get("seq", ""))
+    except ValueError as exc:
+        raise InputError("seq: enter an entry number", field="seq") from exc
+    app = app_of(request)
+    proof = AuditService(app.store, app.keys.signing_key("audit")).prove(seq, None)
+    text = orjson.dumps(proof, option=orjson.OPT_INDENT_2, default=str).decode()
+    return _page(request, who, "console/audit.html", report=None, proof=text, seq=seq)

@@ -293,3 +293,31 @@ def test_a_supervisor_turns_a_plan_request_into_a_plan(web) -> None:  # type: ig
     again = c.post(f"/console/cases/b-1/plan-requests/{rid}/accept",
                    data={"csrf": csrf(c, "/console/queue")})
     assert again.status_code == 409
+
+
+def test_complaints_queue_subject_requests_and_audit_proofs(web) -> None:  # type: ignore[no-untyped-def]
+    from faircollect.cases import complaints
+    from faircollect.subject.requests import request_erasure
+
+    app, c, _ = web
+    with app.store.transaction("test") as uow:
+        cid = complaints.open_complaint(uow, borrower_id="b-2", complainant="borrower",
+                                        category="tone", received_at=NOW - timedelta(days=60),
+                                        now=NOW)
+    req = request_erasure(app.store, actor="staff:someone-else", borrower_id="b-3")
+    staff_sign_in(c, app, "cara", "compliance")
+    page = c.get("/console/complaints")
+    assert page.status_code == 200 and cid in page.text and "overdue" in page.text
+    r = c.post(f"/console/complaints/{cid}/close", data={"csrf": csrf(c, "/console"),
+                                                        "root_cause": "agent_conduct"})
+    assert r.status_code == 200 and cid not in r.text
+    page = c.get("/console/subject-requests")
+    assert req.request_id in page.text
+    _no_personal_data(page.text, "subject requests")
+    r = c.post(f"/console/subject-requests/{req.request_id}/reject",
+               data={"csrf": csrf(c, "/console")})
+    assert r.status_code == 200 and req.request_id not in r.text
+    signed = c.post("/console/audit/checkpoint", data={"csrf": csrf(c, "/console")})
+    assert signed.status_code == 200 and "— " in signed.text  # a signed note's signature line
+    proof = c.get("/console/audit/proof?seq=0")
+    assert proof.status_code == 200 and "inclusion" in proof.text.lower()

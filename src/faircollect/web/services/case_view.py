@@ -63,3 +63,25 @@ def borrower_timezone(app: App, borrower_id: str) -> str | None:
         tz = conn.execute(select(borrowers.c.timezone).where(
             borrowers.c.borrower_id == borrower_id)).scalar()
     return str(tz) if tz else None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenComplaint:
+    complaint_id: str
+    borrower_id: str
+    complainant: str
+    category: str
+    received_at: datetime
+    sla_due_at: datetime
+
+
+def open_complaints(app: App, limit: int = 100) -> list[OpenComplaint]:
+    """Open complaints, the nearest SLA deadline first."""
+    from faircollect.store.tables.cases import complaints
+
+    c = complaints.c
+    with app.store.read() as conn:
+        rows = conn.execute(select(c.complaint_id, c.borrower_id, c.complainant, c.category,
+                                   c.received_at, c.sla_due_at).where(c.state == "open")
+                            .order_by(c.sla_due_at, c.complaint_id).limit(limit)).all()
+    return [OpenComplaint(*r) for r in rows]
