@@ -20,7 +20,7 @@ from faircollect.api.reach import (
     require_reach,
     require_role,
 )
-from faircollect.errors import AccessDenied, FairCollectError, InputError
+from faircollect.errors import AccessDenied, ConfigError, FairCollectError, InputError
 from faircollect.web.charts import Bar, bar_chart
 from faircollect.web.common import (
     SESSION_COOKIE,
@@ -455,3 +455,22 @@ def audit_proof(request: Request, who: Staff) -> Response:
     proof = AuditService(app.store, app.keys.signing_key("audit")).prove(seq, None)
     text = orjson.dumps(proof, option=orjson.OPT_INDENT_2, default=str).decode()
     return _page(request, who, "console/audit.html", report=None, proof=text, seq=seq)
+
+
+@router.get("/cases/{borrower_id}/next")
+def case_next(borrower_id: BorrowerId, request: Request, who: Staff) -> Response:
+    """What the planner and the decision point would do for this case on the next day (the
+    cycle's own functions, nothing written); htmx loads it into the case view."""
+    require_role(who, STAFF)
+    app = app_of(request)
+    require_reach(app, who, borrower_id)
+    day = app.store.clock().date() + timedelta(days=1)
+    problem = None
+    try:
+        steps = case_view.next_steps(app, borrower_id, day)
+    except ConfigError as exc:  # e.g. a playbook's template not approved yet
+        steps, problem = [], str(exc)
+    return render(request, "console/next.html", {"who": who, "steps": steps, "day": day,
+                                                 "borrower_id": borrower_id,
+                                                 "problem": problem},
+                  block=_hx(request, "next"))

@@ -321,3 +321,20 @@ def test_complaints_queue_subject_requests_and_audit_proofs(web) -> None:  # typ
     assert signed.status_code == 200 and "— " in signed.text  # a signed note's signature line
     proof = c.get("/console/audit/proof?seq=0")
     assert proof.status_code == 200 and "inclusion" in proof.text.lower()
+
+
+def test_the_case_view_loads_what_the_planner_will_do_next(web) -> None:  # type: ignore[no-untyped-def]
+    from faircollect.demo import approve_starter_library
+
+    app, c, _ = web
+    staff_sign_in(c, app, "cara", "compliance")
+    assert "The planner cannot run" in c.get("/console/cases/b-1/next").text  # no templates
+    approve_starter_library(app)
+    case = c.get("/console/cases/b-1")
+    assert 'hx-get="/console/cases/b-1/next"' in case.text
+    part = c.get("/console/cases/b-1/next", headers={"hx-request": "true"})
+    assert part.status_code == 200 and part.text.lstrip().startswith('<div id="next-steps">')
+    assert "<html" not in part.text and "cannot run" not in part.text
+    assert "cn-" in part.text or "Nothing is due" in part.text
+    full = c.get("/console/cases/b-1/next")
+    assert "<html" in full.text and 'id="next-steps"' in full.text

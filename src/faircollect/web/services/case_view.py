@@ -85,3 +85,47 @@ def open_complaints(app: App, limit: int = 100) -> list[OpenComplaint]:
                                    c.received_at, c.sla_due_at).where(c.state == "open")
                             .order_by(c.sla_due_at, c.complaint_id).limit(limit)).all()
     return [OpenComplaint(*r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """What the planner would attempt for the case on a day, and the decision point's answer."""
+
+    day: date
+    step_id: str
+    channel: str
+    audience: str
+    template_id: str
+    allowed: bool
+    rules: tuple[str, ...]
+
+
+def next_steps(app: App, borrower_id: str, day: date) -> list[NextStep]:
+    """The planner and the decision point run for this one case on `day` (nothing written):
+    the same functions the daily cycle calls, on the inputs it would load."""
+    import polars as pl
+
+    from faircollect.cycle import cycle_playbooks
+    from faircollect.strategy.decisions import decide_plan
+    from faircollect.strategy.inputs import PlanInputs
+    from faircollect.strategy.loader import load_inputs
+    from faircollect.strategy.planner import plan_day
+
+    books = cycle_playbooks(app)
+    min_dpd = min(s.dpd_from for b in books.playbooks.values() for s in b.stages)
+    with app.store.read() as conn:
+        inputs, _ = load_inputs(conn, day, min_dpd=min_dpd)
+    mine = PlanInputs(**{name: getattr(inputs, name).filter(pl.col("borrower_id") == borrower_id)
+                         for name in ("accounts", "contacts", "consents", "history", "notices",
+                                      "done")})
+    attempts = plan_day(mine, books, day).attempts
+    if attempts.is_empty():
+        return []
+    decided = decide_plan(attempts, mine, books, day).attempts
+    out = []
+    for r in decided.iter_rows(named=True):
+        rules = r.get("rules") or []
+        out.append(NextStep(day, str(r["step_id"]), str(r["channel"]), str(r["audience"]),
+                            str(r["template_id"] or ""), bool(r["allowed"]),
+                            tuple(str(x) for x in rules)))
+    return out
