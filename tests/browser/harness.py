@@ -62,7 +62,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(home: Path, *, borrowers: int = 40, days: int = 8) -> Demo:
+def start(home: Path, *, borrowers: int = 40, days: int = 5) -> Demo:
     """Make a demo portfolio in `home`, seed templates to review, start the server."""
     home.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o700)
