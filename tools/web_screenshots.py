@@ -3,7 +3,8 @@
     .venv/bin/python tools/web_screenshots.py [--out docs/screenshots]
 
 Makes a small demo portfolio in a temporary home, starts `faircollect serve` on a free
-loopback port and drives Debian's Chromium (apt-get install -y chromium) with Playwright.
+loopback port and drives Debian's Chromium (apt-get install -y chromium; for the zh-CN
+glyphs also a CJK font, e.g. apt-get install -y fonts-wqy-microhei) with Playwright.
 PNGs are palette-quantised when Pillow is installed, to keep them small.
 """
 
@@ -64,7 +65,7 @@ def main() -> None:
                     for name, user, path in PAGES:
                         page = staff[user]
                         target = f"/console/cases/{case}" if path == "CASE" else path
-                        page.goto(f"{demo.url}{target}?lang={lang}")
+                        page.goto(f"{demo.url}{target}?lang={lang}", wait_until="networkidle")
                         shot = out / f"{name}.{lang}.png"
                         page.screenshot(path=str(shot), full_page=False)
                         _small(shot)
