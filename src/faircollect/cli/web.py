@@ -50,11 +50,16 @@ def staff_add_command(
 def demo_code_command(
     ctx: typer.Context,
     username: Annotated[str, typer.Argument(help="A demo account (made by faircollect demo).")],
+    as_json: JsonOption = False,
 ) -> None:
     """The current sign-in code of a demo staff account (only demo accounts)."""
     from faircollect.web.services.staff import current_code
 
-    typer.echo(current_code(app_for(ctx).app, username))
+    code = current_code(app_for(ctx).app, username)
+    if as_json:
+        emit({"username": username, "code": code})
+        return
+    typer.echo(code)
 
 
 def contact_link_command(
