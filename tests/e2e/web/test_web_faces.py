@@ -338,3 +338,22 @@ def test_the_case_view_loads_what_the_planner_will_do_next(web) -> None:  # type
     assert "cn-" in part.text or "Nothing is due" in part.text
     full = c.get("/console/cases/b-1/next")
     assert "<html" in full.text and 'id="next-steps"' in full.text
+
+
+
+def test_five_wrong_tries_lock_the_account_for_a_while(web) -> None:  # type: ignore[no-untyped-def]
+    app, c, clock = web
+    staff.add_staff(app, actor="t", username="lock", role="auditor", password=PASSWORD,
+                    demo=True)
+    token = csrf(c)
+    for _ in range(5):
+        r = c.post("/console/sign-in", data={"csrf": token, "username": "lock",
+                                             "password": "not the password", "code": "123456"})
+        assert r.status_code == 401
+    right = {"csrf": token, "username": "lock", "password": PASSWORD,
+             "code": staff.current_code(app, "lock")}
+    assert c.post("/console/sign-in", data=right).status_code == 401  # locked
+    assert any(e["action"] == "web.staff_locked" for e in audit_actions(app))
+    clock.now += timedelta(minutes=16)
+    right["code"] = staff.current_code(app, "lock")
+    assert c.post("/console/sign-in", data=right, follow_redirects=False).status_code == 303

@@ -34,6 +34,9 @@ web_staff = Table(
     Column("totp_secret_ct", LargeBinary, nullable=False),  # sealed under a keyring-derived key
     # The TOTP time step last used: a code works once, even across server processes.
     Column("totp_last_step", BigInteger, nullable=False, default=0, server_default="0"),
+    # Wrong passwords or codes in a row; at MAX_FAILURES the account locks until locked_until.
+    Column("failures", Integer, nullable=False, default=0, server_default="0"),
+    Column("locked_until", UTCDateTime, nullable=True),
     Column("demo", Boolean, nullable=False, default=False, server_default=false()),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime, nullable=True),

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 import pyotp
@@ -28,6 +28,8 @@ from faircollect.vault.envelope import open_sealed, seal
 from faircollect.web.services.keys import totp_cipher
 
 STAFF_ROLES: Final = tuple(r for r in ROLES if r != "borrower")
+MAX_FAILURES: Final = 5  # wrong passwords or codes in a row before the account locks
+LOCKOUT: Final = timedelta(minutes=15)
 _N, _R, _P = 2**14, 8, 1
 ISSUER: Final = "FairCollect"
 
@@ -108,7 +110,10 @@ def sign_in(app: App, username: str, password: str, code: str) -> StaffAccount |
         row = conn.execute(select(web_staff).where(web_staff.c.username == username)).first()
     used: int | None = None
     counter = int(now.timestamp()) // 30
-    if row is not None and row.disabled_at is None and _check(password, row.password_hash):
+    locked = row is not None and row.locked_until is not None and row.locked_until > now
+    if locked:
+        pass  # no check at all while locked: guessing gains nothing
+    elif row is not None and row.disabled_at is None and _check(password, row.password_hash):
         totp = pyotp.TOTP(_secret(app, username, row.totp_secret_ct))
         for step in (-1, 0, 1):
             c = counter + step
@@ -124,6 +129,15 @@ def sign_in(app: App, username: str, password: str, code: str) -> StaffAccount |
         if used is not None:  # claim the step; a replayed (or older) code claims nothing
             ok = bool(uow.conn.execute(update(web_staff).where(
                 web_staff.c.username == username,
-                web_staff.c.totp_last_step < used).values(totp_last_step=used)).rowcount)
-        uow.audit("web.staff_signin" if ok else "web.staff_signin_failed", subject, {})
+                web_staff.c.totp_last_step < used).values(
+                    totp_last_step=used, failures=0, locked_until=None)).rowcount)
+        if row is not None and not ok and not locked:
+            failures = int(row.failures) + 1
+            lock = now + LOCKOUT if failures >= MAX_FAILURES else None
+            uow.conn.execute(update(web_staff).where(web_staff.c.username == username).values(
+                failures=0 if lock else failures, locked_until=lock))
+            if lock is not None:
+                uow.audit("web.staff_locked", subject, {"until": lock.isoformat()})
+        uow.audit("web.staff_signin" if ok else "web.staff_signin_failed", subject,
+                  {"locked": True} if locked else {})
     return StaffAccount(username, str(row.role)) if ok and row is not None else None

@@ -23,6 +23,8 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(255), nullable=False),
         sa.Column("totp_secret_ct", sa.LargeBinary, nullable=False),
         sa.Column("totp_last_step", sa.BigInteger, nullable=False, server_default="0"),
+        sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("locked_until", UTCDateTime, nullable=True),
         sa.Column("demo", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("disabled_at", UTCDateTime, nullable=True),
