@@ -66,6 +66,9 @@ def create_app(settings: Settings | None = None, *, body_limit: int | None = Non
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
     docs.install(app)
+    from faircollect.web import install as install_web  # the console, portal, contact page
+
+    install_web(app)
     # Innermost: the body limit raises inside the route, where `problems` answers 413.
     app.add_middleware(BodyLimit, limit=body_limit or max_body())
     app.add_middleware(RateLimit, limit=per_minute() if rate_limit is None else rate_limit)

@@ -57,6 +57,7 @@ COMMAND_MODULES = (
     "faircollect.cli.risk",
     "faircollect.cli.serve",
     "faircollect.cli.doctor",
+    "faircollect.cli.web",
 )
 
 err_console = Console(stderr=True)

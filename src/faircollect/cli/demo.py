@@ -143,6 +143,7 @@ def demo_command(
             f"checkpoint: {result.checkpoint_path}"
         )
     console.print(f"finished in {seconds:.1f} s")
+    _print_console_signin(console, fc.app)
     if audit is not None and not audit.ok:
         raise typer.Exit(1)
 
@@ -172,3 +173,18 @@ def _emit_demo(result: DemoResult, seconds: float) -> None:
             else str(result.checkpoint_path)},
         "seconds": round(seconds, 1),
     })
+
+
+def _print_console_signin(console: Console, app: App) -> None:
+    """How to open the web console on the demo data, with demo sign-ins."""
+    from faircollect.web.services.demo_signin import create_demo_signins
+
+    access = create_demo_signins(app)
+    console.print("web console: run `faircollect serve`, then open "
+                  "http://127.0.0.1:8000/console and sign in as:")
+    for a in access.accounts:
+        console.print(f"  {a.username} ({a.role}), password {a.password}")
+    console.print("  code: `faircollect web demo-code demo-compliance` prints the current "
+                  "six-digit code of a demo account")
+    if access.contact_path:
+        console.print(f"contact-person page: http://127.0.0.1:8000{access.contact_path}")

@@ -30,7 +30,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
 ) -> None:
-    """Serve the HTTP API (POST /v1/policy/decisions, ...); JSON access logs on stderr."""
+    """Serve the HTTP API (POST /v1/policy/decisions, ...), the staff console (/console), the
+    borrower portal (/portal) and the contact-person page (/contact); JSON access logs on
+    stderr."""
     import uvicorn
 
     uvicorn.run("faircollect.api.app:create_app", factory=True, host=host, port=port,

@@ -14,4 +14,5 @@ from faircollect.store.tables import (
     risk,  # noqa: F401
     sharing,  # noqa: F401
     subject,  # noqa: F401
+    web,  # noqa: F401
 )
