@@ -8,8 +8,10 @@ only validates and compiles them. Patterns are regular expressions over the norm
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -26,6 +28,9 @@ _MACRO = re.compile(r"\{\{([A-Z_]+)\}\}")
 _NEGATION_WINDOW = 40
 _SUBSET_CACHE_MAX = 4096  # compiled branch subsets kept per rule
 _COMPILE_AFTER = 3  # sightings of a branch mask before its subset is compiled
+# libyaml's safe loader when PyYAML was built with it (ten times faster), else the Python one:
+# both build the same plain data from a lexicon
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +42,25 @@ class Rule:
     citation: str
     message: str
     audiences: frozenset[str]
-    pattern: re.Pattern[str]
+    source: str  # the alternation of `branches`, compiled into `pattern` on first use
     unless_before: re.Pattern[str] | None
     branches: tuple[str, ...] = ()  # the expanded patterns whose alternation is `pattern`
     requires: tuple[Required, ...] = ()  # per branch: literals one of which a match contains
     window: int = _NEGATION_WINDOW  # how far back (code points) an `unless_before` match may start
     _subsets: dict[int, re.Pattern[str]] = field(default_factory=dict)
     _sightings: dict[int, int] = field(default_factory=dict)
+    _compiled: list[re.Pattern[str]] = field(default_factory=list)
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The rule's full alternation, compiled the first time a text needs it.
+
+        Compiling every rule costs most of a lexicon's load time, and the prefilter leaves most
+        rules out of most texts, so a process that lints a few messages compiles a few rules.
+        The compiled pattern is the same whenever it is made: findings do not change."""
+        if not self._compiled:
+            self._compiled.append(re.compile(self.source))
+        return self._compiled[0]
 
     def restricted(self, enabled: int) -> re.Pattern[str]:
         """The rule's alternation cut down to the `enabled` branches (a bit mask, bit i for
@@ -114,13 +131,20 @@ class Lexicon:
     opt_out: OptOut
     placeholder_class: Mapping[str, str]
     masked_words: tuple[str, ...]
-    any_hit: re.Pattern[str]  # union of all patterns (the benchmark's bare-regex limit)
     scanner: LiteralScanner = field(default_factory=lambda: LiteralScanner.build(()))
     # literal -> (rule index, branch bit mask) of the branches that need it
     triggers: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     # per rule: bit mask of the branches that have no literal requirement and always run
     always: tuple[int, ...] = ()
     symbols: Symbols | None = None
+    _any_hit: list[re.Pattern[str]] = field(default_factory=list)
+
+    @property
+    def any_hit(self) -> re.Pattern[str]:
+        """Union of all patterns (the benchmark's bare-regex limit), compiled on first use."""
+        if not self._any_hit:
+            self._any_hit.append(re.compile("|".join(f"(?:{r.source})" for r in self.rules)))
+        return self._any_hit[0]
 
     def candidates(self, text: str) -> list[int]:
         """Per rule, a bit mask of the branches that can match somewhere in `text`."""
@@ -139,8 +163,42 @@ def load(locale: str) -> Lexicon:
         why = locale_problem(locale)
         raise ConfigError(f"no lexicon for locale {locale!r}: {why}", locale=locale)
     name = f"{locale}.yaml"
-    text = resources.files("faircollect.content").joinpath(f"lexicons/{name}").read_text("utf-8")
-    return parse(yaml.safe_load(text), source=name)
+    folder = resources.files("faircollect.content").joinpath("lexicons")
+    text = folder.joinpath(name).read_text("utf-8")
+    table = folder.joinpath(f"{locale}.literals.json")
+    literals = stored_literals(text, table.read_text("utf-8")) if table.is_file() else None
+    return parse(yaml.load(text, Loader=_YAML_LOADER), source=name,  # noqa: S506 - safe loader
+                 literals=literals)
+
+
+def stored_literals(lexicon_text: str, table_text: str) -> list[Required] | None:
+    """The prefilter literals of every branch, from `<locale>.literals.json`, when that table was
+    made from exactly this lexicon text (its SHA-256); None otherwise, and they are derived.
+
+    Deriving them parses every branch (most of a lexicon's load time); the table holds what
+    `literal_table` derives, so the findings are the same either way (a test holds the
+    shipped tables to a fresh derivation). After editing a lexicon, refresh them with
+    ``python tools/lexicon_literals.py``; until then they are derived at load."""
+    try:
+        doc = json.loads(table_text)
+        if doc.get("lexicon_sha256") != _sha256(lexicon_text):
+            return None
+        return [None if x is None else frozenset(str(s) for s in x) for x in doc["requires"]]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def literal_table(lexicon_text: str) -> dict[str, Any]:
+    """What `<locale>.literals.json` holds for a lexicon text (derived, never read)."""
+    lexicon = parse(yaml.load(lexicon_text, Loader=_YAML_LOADER),  # noqa: S506 - safe loader
+                    source="literal table")
+    return {"lexicon_sha256": _sha256(lexicon_text),
+            "requires": [None if req is None else sorted(req)
+                         for rule in lexicon.rules for req in rule.requires]}
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -167,8 +225,12 @@ class _PlaceholderClassMap(dict[str, str]):
         return self[name]
 
 
-def parse(data: Any, *, source: str) -> Lexicon:
-    """Validate and compile a lexicon document; a broken one raises ConfigError."""
+def parse(data: Any, *, source: str, literals: Sequence[Required] | None = None) -> Lexicon:
+    """Validate and compile a lexicon document; a broken one raises ConfigError.
+
+    `literals`, when given, are the prefilter literals of every branch in order (see
+    `stored_literals`); without them each branch is parsed to derive them. Rule patterns are
+    compiled when a text first needs them."""
     try:
         macros: dict[str, str] = {}
         for key, value in (data.get("macros") or {}).items():  # a macro may use earlier ones
@@ -178,7 +240,9 @@ def parse(data: Any, *, source: str) -> Lexicon:
         window = int(data.get("negation_window") or _NEGATION_WINDOW)
         if not 0 < window <= 200:
             raise ValueError("negation_window must be 1-200")
-        rules = tuple(_rule(r, macros, window) for r in data["rules"])
+        n_branches = sum(len(r["patterns"] or ()) for r in data["rules"])
+        stored = iter(literals) if literals is not None and len(literals) == n_branches else None
+        rules = tuple(_rule(r, macros, window, stored) for r in data["rules"])
         o = data["opt_out"]
         opt_out = OptOut(
             rule=str(o["rule"]), citation=str(o["citation"]), message=str(o["message"]),
@@ -194,7 +258,6 @@ def parse(data: Any, *, source: str) -> Lexicon:
         ids = [r.id for r in rules]
         if len(ids) != len(set(ids)):
             raise ValueError("duplicate rule ids")
-        any_hit = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules))
         masks: dict[str, dict[int, int]] = {}
         always: list[int] = []
         for ri, rule in enumerate(rules):
@@ -208,14 +271,15 @@ def parse(data: Any, *, source: str) -> Lexicon:
             locale=str(data["locale"]), version=str(data["version"]), rules=rules,
             opt_out=opt_out, placeholder_class=_PlaceholderClassMap(),
             masked_words=tuple(str(w).lower() for w in data.get("masked_words") or ()),
-            any_hit=any_hit, scanner=LiteralScanner.build(triggers),
+            scanner=LiteralScanner.build(triggers),
             triggers=triggers, always=tuple(always), symbols=symbols,
         )
     except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
         raise ConfigError(f"lexicon {source}: {exc}", file=source) from exc
 
 
-def _rule(r: Mapping[str, Any], macros: Mapping[str, str], window: int = _NEGATION_WINDOW) -> Rule:
+def _rule(r: Mapping[str, Any], macros: Mapping[str, str], window: int = _NEGATION_WINDOW,
+          stored: Iterator[Required] | None = None) -> Rule:
     audiences = frozenset(r.get("audiences") or AUDIENCES)
     if not audiences <= set(AUDIENCES):
         raise ValueError(f"rule {r['id']}: unknown audience in {sorted(audiences)}")
@@ -230,10 +294,11 @@ def _rule(r: Mapping[str, Any], macros: Mapping[str, str], window: int = _NEGATI
         citation=str(r["citation"]),
         message=str(r["message"]),
         audiences=audiences,
-        pattern=re.compile(_alternation(r["patterns"], macros)),
+        source=_alternation(r["patterns"], macros),
         unless_before=re.compile(f"(?:{_expand(unless, macros)})$") if unless else None,
         branches=branches,
-        requires=tuple(required_literals(b) for b in branches),
+        requires=tuple(next(stored) if stored is not None else required_literals(b)
+                       for b in branches),
         window=window,
     )
 

@@ -29,10 +29,14 @@ _MAX_CLASS = 16  # characters a class may have and still count as literals
 
 
 def required_literals(pattern: str) -> Required:
-    """Strings one of which every match of `pattern` contains, or None when none is known."""
+    """Strings one of which every match of `pattern` contains, or None when none is known.
+
+    A pattern that does not parse raises `re.error`: the lexicon compiles rules only when a
+    text first needs them, so this parse, done for every branch at load, is what rejects a
+    broken rule up front."""
     try:
         parsed = _p.parse(pattern)
-    except (re.error, RecursionError):  # pragma: no cover - lexicon compiled it already
+    except RecursionError:  # pragma: no cover - nested deeper than the parser goes
         return None
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):  # literals would not be exact
         return None

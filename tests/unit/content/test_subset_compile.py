@@ -10,7 +10,7 @@ from faircollect.content.linter import lint_uncached
 def _rule_with_branches() -> lx.Rule:
     rule = next(r for r in lx.load("en").rules if len(r.branches) >= 3)
     return lx.Rule(id=rule.id, category=rule.category, citation=rule.citation,
-                   message=rule.message, audiences=rule.audiences, pattern=rule.pattern,
+                   message=rule.message, audiences=rule.audiences, source=rule.source,
                    unless_before=rule.unless_before, branches=rule.branches,
                    requires=rule.requires)
 
