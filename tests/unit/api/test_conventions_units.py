@@ -66,3 +66,14 @@ def test_mask_value_keeps_prefix_and_last_two() -> None:
     assert mask_value("b-0000003") == "b-*****03"
     assert mask_value("b-2") == "b-*"
     assert "0000" not in mask_value("0000003")
+
+
+def test_idempotency_caller_digest_fixed_vector() -> None:
+    """Stored Idempotency-Key claims are keyed by this digest of the credential; from
+    `printf 'faircollect-caller\\0fc_test_token' | sha256sum`."""
+    from faircollect.api.conventions import caller_digest
+
+    expected = "ad29bdf4058383dd49adeca3b63211fa463542e1e52e73760de00bff10067497"
+    assert caller_digest("Bearer fc_test_token") == expected
+    assert caller_digest("fc_test_token") == expected
+    assert caller_digest(None) != expected

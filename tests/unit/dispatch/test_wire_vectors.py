@@ -40,6 +40,21 @@ def test_message_id_from_idempotency_key_fixed_vector() -> None:
     assert message_id_for(KEY) == MESSAGE_ID
 
 
+def test_planned_attempt_idempotency_key_fixed_vector() -> None:
+    """The key of a planned attempt and the message id it gives, as a lender's systems and
+    a channel that dedupes see them. Digests from `printf KEY | sha256sum | cut -c1-32`."""
+    from datetime import date
+
+    from faircollect.strategy.writing import idempotency_key
+
+    plain = idempotency_key(date(2026, 11, 1), "B-000123", "cn-remind-d3", None, False)
+    assert plain == "cycle:2026-11-01:B-000123:cn-remind-d3"
+    assert message_id_for(plain) == "m-dabb7e04fcab71711d6498b75df98422"
+    replanned = idempotency_key(date(2026, 11, 1), "B-000123", "cn-locate-d31", "c-000045", True)
+    assert replanned == "cycle:2026-11-01:B-000123:cn-locate-d31:c-000045:r"
+    assert message_id_for(replanned) == "m-d68949c8d0742c796802eacf1278cbba"
+
+
 def test_signature_fixed_vector() -> None:
     assert sign(SECRET.encode(), TIMESTAMP, SHORT_BODY) == SHORT_SIGNATURE
     assert sign(SECRET.encode(), TIMESTAMP, BODY) == SIGNATURE
