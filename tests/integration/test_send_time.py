@@ -7,6 +7,7 @@ request, and its local time checked against the validity of its planned day).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from faircollect.portfolio.generator import generate_portfolio
 from faircollect.portfolio.importer import import_portfolio
 from faircollect.store.tables.audit import audit_entries
 from faircollect.store.tables.dispatch import outbox
-from faircollect.store.tables.foundation import loans
+from faircollect.store.tables.foundation import borrowers, loans
 
 AS_OF = date(2026, 10, 31)
 DAY = date(2026, 11, 1)
@@ -353,3 +354,55 @@ def test_warm_up_loads_the_packs_in_force_and_lints_the_approved_templates(plann
     assert {p.id for p in packs.values()} >= {"us-2026.2", "uk-2026.2"}
     assert all(p.id == resolve_pack(j).id for j, p in packs.items())
     assert content_lint.cache_info().currsize >= 20  # every approved template, per channel
+
+
+ACME_OVERRIDE = """id: acme-cn
+pack: CN
+title: Acme contacts only before noon
+rules:
+  - id: ACME-HOURS
+    kind: contact_hours
+    category: HOURS
+    citation: "Acme Lending collection policy 2026 s.4 (09:00-12:00 only)"
+    summary: Calls and messages only between 09:00 and 12:00 local time.
+    params: {start: "09:00", end: "12:00", honour_agreed_windows: false}
+"""
+
+
+def test_the_worker_re_decides_under_the_approved_override(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A lender's approved override is in force at send time as it was at planning: a CN
+    message planned inside the override's morning and dispatched after it is not sent, and
+    the override's rule is what stops it."""
+    from faircollect.content.template import Actor
+    from faircollect.governance.strategy_service import StrategyReview
+    from faircollect.strategy.registry_source import RegistrySource
+
+    generate_portfolio(tmp_path / "pf", borrowers=120, seed=5, as_of=AS_OF)
+    import_portfolio(app, tmp_path / "pf", actor="test")
+    approve_starter_library(app)
+    review = StrategyReview(app.store, RegistrySource.load(app.store))
+    review.add(Actor("u-author", frozenset({"supervisor"})), "override", ACME_OVERRIDE)
+    review.submit(Actor("u-author", frozenset({"supervisor"})), "override", "acme-cn")
+    review.approve(Actor("u-legal", frozenset({"legal"})), "override", "acme-cn")
+    run_cycle(app, DAY, now=datetime(2026, 10, 31, 12, tzinfo=UTC))
+    with app.store.read() as conn:
+        cn = {r.message_id for r in conn.execute(
+            select(outbox.c.message_id)
+            .join(borrowers, borrowers.c.borrower_id == outbox.c.borrower_id)
+            .where(borrowers.c.jurisdiction == "CN", outbox.c.state == "pending"))}
+    assert cn, "the cycle planned CN messages under the override"
+    # 14:30 in Shanghai, 12:30 in Urumqi: inside the CN pack's hours, after the override's
+    # morning in both of China's zones.
+    clock = MovingClock(datetime(2026, 11, 1, 6, 30, tzinfo=UTC))
+    app.store.clock = clock
+    _worker(app, tmp_path, clock).run_batch(due_by=clock.now)
+    with app.store.read() as conn:
+        sent = set(conn.execute(select(outbox.c.message_id).where(
+            outbox.c.state == "sent", outbox.c.message_id.in_(cn))).scalars())
+        stopped = [json.loads(e.record)["payload"] for e in conn.execute(
+            select(audit_entries.c.record).where(
+            audit_entries.c.action.in_(["dispatch.deferred", "dispatch.expired",
+                                        "dispatch.denied"]),
+            audit_entries.c.subject.in_([f"message:{m}" for m in cn])))]
+    assert not sent
+    assert stopped and all("ACME-HOURS" in p["rules"] for p in stopped)

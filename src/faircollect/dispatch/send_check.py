@@ -56,11 +56,14 @@ def packs_in_force() -> dict[str, Pack]:
 def warm_up(conn: Connection) -> dict[str, Pack]:
     """Load what every send-time decision needs once per process, before the first batch.
 
-    The packs in force, the lexicons of the locales they serve, and the content lint of
+    The packs in force (with the lender's approved overrides, as the cycle plans under
+    them), the lexicons of the locales they serve, and the content lint of
     every approved template on each channel it may go out on (the lint is memoised per
     body), so the first batch costs what every other does. Returns the packs in force.
     """
-    packs = packs_in_force()
+    from faircollect.governance.strategy_service import packs_with_overrides
+
+    packs = packs_with_overrides(conn, packs_in_force())
     rows = conn.execute(select(templates.c.body, templates.c.locale, templates.c.audience,
                                templates.c.channel)
                         .where(templates.c.state == "approved")).all()
@@ -68,6 +71,17 @@ def warm_up(conn: Connection) -> dict[str, Pack]:
         for ch in (channel,) if channel else CHANNELS:
             content_lint(body, locale, audience, ch)
     return packs
+
+
+def _in_force(planned_under: str, packs: dict[str, Pack]) -> Pack:
+    """The pack in force now for the jurisdiction of the pack a message was planned under.
+
+    A request names the pack version it was planned under (`cn-2026.1`, or with a lender's
+    override `cn-2026.1+acme-cn`) or its jurisdiction; what decides at send time is the
+    jurisdiction's pack in force now (`packs`, by jurisdiction, overrides applied), else its
+    newest shipped pack."""
+    code = resolve_pack(planned_under.split("+", 1)[0]).jurisdiction
+    return packs.get(code) or resolve_pack(code)
 
 
 def _states(conn: Connection, ids: list[str], as_of: datetime) -> dict[str, dict[str, Any]]:
@@ -225,10 +239,7 @@ def check_rows(conn: Connection, rows: Sequence[Row[Any]], at_of: dict[str, date
         fresh = _refreshed(req, state, consents.get(row.borrower_id, []), at, reader)
         pack = packs.get(req.jurisdiction)
         if pack is None:
-            # The request names the pack version it was planned under (or its
-            # jurisdiction); the newest pack of that jurisdiction is the one in force now.
-            pack = resolve_pack(resolve_pack(req.jurisdiction).jurisdiction)
-            packs[req.jurisdiction] = pack
+            pack = packs[req.jurisdiction] = _in_force(req.jurisdiction, packs)
         key = (id(pack), fresh)
         decision = decided.get(key)
         if decision is None:

@@ -192,6 +192,8 @@ class Worker:
         """
         if not self.options.send_time_check:
             return rows
+        if not self._packs:  # a batch run without `run` or `drain` first
+            self._packs.update(warm_up(uow.conn))
         at_of = {r.message_id: (r.planned_at if stamp else now) for r in rows}
         checked = check_rows(uow.conn, rows, at_of, self._packs)
         keep: list[Row[Any]] = []

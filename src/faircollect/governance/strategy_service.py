@@ -31,6 +31,7 @@ from faircollect.governance.review import (
     require_reviewer,
     text_diff,
 )
+from faircollect.policy.pack import Pack
 from faircollect.store.tables.governance import strategy_versions
 from faircollect.store.unit_of_work import Store
 from faircollect.strategy.library import PlaybookSet, build_set, shipped_playbooks
@@ -119,6 +120,18 @@ def reviewed_set(store: Store, templates: TemplateSource,
         books[v.subject_id] = parse_playbook(v.body, v.subject)
     return with_overrides(build_set(list(books.values()), templates),
                           [v.body for v in overrides.values()])
+
+
+def packs_with_overrides(conn: Connection, packs: Mapping[str, Pack]) -> dict[str, Pack]:
+    """`packs` (by jurisdiction) with the approved override of each jurisdiction applied:
+    what the cycle planned under is what the worker re-decides under at send time."""
+    out = dict(packs)
+    for v in approved_versions(conn, "override").values():
+        base = base_pack(v.body)
+        if base.jurisdiction in out:
+            out[base.jurisdiction] = apply_override(v.body, override_id(v.body),
+                                                    out[base.jurisdiction])
+    return out
 
 
 def with_overrides(books: PlaybookSet, bodies: list[str]) -> PlaybookSet:
