@@ -175,3 +175,53 @@ def test_docs_reference_only_local_assets(client) -> None:  # type: ignore[no-un
 def test_unknown_routes_and_methods_are_problems_too(client) -> None:  # type: ignore[no-untyped-def]
     _is_problem(client.get("/v1/nowhere"), 404)
     _is_problem(client.get("/v1/payments"), 405)
+
+
+# Operations anyone may call: probes, the schema and docs, and the two ways to get a token.
+PUBLIC = {("get", "/healthz"), ("get", "/readyz"), ("post", "/v1/oauth/token"),
+          ("post", "/v1/oauth/otp"), ("post", "/v1/oauth/revoke")}
+
+
+def _operations(client: httpx.Client) -> list[tuple[str, str]]:
+    """Every operation the served schema lists, path parameters filled in."""
+    paths = client.get("/openapi.json").json()["paths"]
+    return sorted((method, re.sub(r"\{[^}]+\}", "x-1", path))
+                  for path, item in paths.items() for method in item
+                  if method in {"get", "post", "put", "patch", "delete"})
+
+
+def test_every_operation_in_the_schema_needs_credentials(client) -> None:  # type: ignore[no-untyped-def]
+    """Not only the routes listed above: every operation the schema documents (new routers
+    included) answers 401 with WWW-Authenticate when no key or token is given."""
+    ops = _operations(client)
+    assert len(ops) > 60
+    for method, path in ops:
+        if (method, path) in PUBLIC:
+            continue
+        r = client.request(method, path, json={})
+        assert r.status_code == 401, f"{method.upper()} {path}: {r.status_code}"
+        assert r.headers["www-authenticate"].startswith("Bearer"), f"{method.upper()} {path}"
+
+
+def test_no_operation_serves_a_borrower_another_account_or_staff_work(client, app) -> None:  # type: ignore[no-untyped-def]
+    """A borrower's key (account b-3) calls every operation of the schema for account x-1:
+    none succeeds. Each is refused with 403, or fails on the request itself (422, 404), and
+    then fails the same way for an administrator, so it is the request, not access, that
+    decided."""
+    borrower = _auth(issue_key(app.settings.home, actor_id="portal:b-3", role="borrower",
+                               borrower_id="b-3", scopes=("decide", "payments")))
+    admin = _auth(issue_key(app.settings.home, actor_id="root", role="admin",
+                            scopes=("decide", "payments")))
+    wrong = []
+    for method, path in _operations(client):
+        if (method, path) in PUBLIC:
+            continue
+        r = client.request(method, path, json={}, headers=borrower)
+        if r.status_code == 403:
+            continue
+        if r.status_code in (404, 422):
+            staff = client.request(method, path, json={}, headers=admin)
+            if staff.status_code == r.status_code:
+                continue
+        wrong.append(f"{method.upper()} {path}: {r.status_code}")
+    assert not wrong, "\n".join(wrong)
