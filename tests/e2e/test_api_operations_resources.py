@@ -94,6 +94,16 @@ def test_cycle_outbox_and_reports(client, app) -> None:  # type: ignore[no-untyp
     assert port.json()["loans"] > 0 and port.json()["buckets"]
     _guarded(client, "GET", "/v1/reports/compliance", collector)
     _guarded(client, "GET", "/v1/reports/portfolio", borrower)
+    # The same reports as the HTML pages `faircollect report` writes, with the same figures.
+    page = client.get("/v1/reports/compliance.html", headers=_key(app, "compliance"))
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert f"{comp.json()['attempts']:,}" in page.text and "<script" not in page.text
+    page = client.get("/v1/reports/portfolio.html", params={"as_of": "2026-03-01"},
+                      headers=_key(app, "auditor"))
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<svg" in page.text
+    _guarded(client, "GET", "/v1/reports/compliance.html", collector)
+    _guarded(client, "GET", "/v1/reports/portfolio.html", borrower)
 
 
 def test_audit_log_proofs_and_bundle(client, app) -> None:  # type: ignore[no-untyped-def]

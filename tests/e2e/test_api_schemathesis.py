@@ -50,6 +50,7 @@ STATEFUL_REJECTIONS = {
     "GET /v1/audit/bundle": "entries inside the log",
     # The compliance report needs a cycle run; a cycle date must fall in the portfolio.
     "GET /v1/reports/compliance": "a cycle has run",
+    "GET /v1/reports/compliance.html": "a cycle has run",
     "POST /v1/cycle-runs": "dates inside the portfolio's life",
     # A period's end must not come before its start (two fields; a schema checks one).
     "GET /v1/governance/regulator-report": "a period that ends after it starts",

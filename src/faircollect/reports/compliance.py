@@ -218,16 +218,20 @@ def _arms(conn: Connection, att: pl.DataFrame, start: date, end: date, first: pl
     return compare_arms(frame).to_dicts()
 
 
-def write_report(report: ComplianceReport, path: Path) -> Path:
-    """Write the report as one self-contained HTML page (inline SVG, no scripts)."""
+def render_report(report: ComplianceReport) -> str:
+    """The report as one self-contained HTML page (inline SVG, no scripts)."""
     env = Environment(loader=PackageLoader("faircollect.reports", "templates"),
                       autoescape=select_autoescape(["html"]))
     peak = max(report.by_hour) or 1
-    html = env.get_template("compliance.html").render(r=report, peak=peak)
+    return env.get_template("compliance.html").render(r=report, peak=peak)
+
+
+def write_report(report: ComplianceReport, path: Path) -> Path:
+    """Write `render_report` to `path`, readable by its owner only."""
     from faircollect.private import ensure_private_dir, write_private
 
     ensure_private_dir(path.parent)
-    return write_private(path, html.encode("utf-8"))
+    return write_private(path, render_report(report).encode("utf-8"))
 
 
 def cycle_range(conn: Connection) -> tuple[date | None, date | None]:

@@ -81,19 +81,23 @@ def summarise(
     )
 
 
-def write_html(
-    summary: PortfolioSummary, path: Path, *, title: str = "FairCollect portfolio report"
-) -> Path:
-    """Write the summary as a self-contained HTML page (inline SVG chart, no scripts)."""
+def render_html(summary: PortfolioSummary, *, title: str = "FairCollect portfolio report") -> str:
+    """The summary as a self-contained HTML page (inline SVG chart, no scripts)."""
     env = Environment(
         loader=PackageLoader("faircollect.reports", "templates"),
         autoescape=select_autoescape(["html"]),
     )
-    html = env.get_template("portfolio.html").render(s=summary, title=title)
+    return env.get_template("portfolio.html").render(s=summary, title=title)
+
+
+def write_html(
+    summary: PortfolioSummary, path: Path, *, title: str = "FairCollect portfolio report"
+) -> Path:
+    """Write `render_html` to `path`, readable by its owner only."""
     from faircollect.private import ensure_private_dir, write_private
 
     ensure_private_dir(path.parent)
-    return write_private(path, html.encode("utf-8"))
+    return write_private(path, render_html(summary, title=title).encode("utf-8"))
 
 
 def portfolio_summary(conn: Any, as_of: date, previous: date | None = None) -> PortfolioSummary:
