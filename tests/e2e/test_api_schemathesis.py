@@ -78,6 +78,7 @@ ROLES: dict[str, dict[str, Any]] = {
     "compliance": {"scopes": ("decide",)},
     "auditor": {},
     "admin": {"scopes": ("payments",)},
+    "legal": {},
     "borrower": {"borrower_id": "b-2"},
 }
 # The schema is read from the app alone (nothing is opened until a request needs the store);

@@ -20,6 +20,7 @@ from faircollect.reports.portfolio import portfolio_summary, summary_dict
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], route_class=ConventionRoute)
 ROLES = ("supervisor", "compliance", "auditor", "admin")
+COMPLIANCE_ROLES = (*ROLES, "legal")  # legal reads the compliance report, not the portfolio
 Day = Annotated[date | None, Query()]
 
 
@@ -29,7 +30,7 @@ def compliance(app: Annotated[App, Depends(services)],
                start: Annotated[date | None, Query(alias="from")] = None,
                end: Annotated[date | None, Query(alias="to")] = None) -> dict[str, Any]:
     """The compliance report over business dates from..to (default: every cycle run)."""
-    require_role(who, ROLES)
+    require_role(who, COMPLIANCE_ROLES)
     with app.store.read() as conn:
         low, high = cycle_range(conn)
         first, last = start or low, end or high
