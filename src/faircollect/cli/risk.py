@@ -263,9 +263,8 @@ def monitor(
 ) -> None:
     """Drift (PSI, CSI), AUC/KS/Gini, calibration by band and fairness on a recent sample."""
     from faircollect.risk.monitoring import monitor as run
-    from faircollect.risk.scorecard import target_vector
-
     from faircollect.risk.monitoring_service import record
+    from faircollect.risk.scorecard import target_vector
 
     m, card, frame, _ = _frame_and_model(ctx, model, version, data, True, None, None)
     y = target_vector(frame, target, bad) if target and bad is not None else None
