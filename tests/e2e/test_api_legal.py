@@ -31,6 +31,18 @@ from faircollect.store.tables.audit import audit_entries  # noqa: E402
 EARLY_CALL = ("      - {id: cn-early-call, channel: call, template: cn-early-call, hours: "
               "[\"14:00\", \"18:00\"], every_days: 2, max_attempts: 5, after_days: 2}\n")
 PLAYBOOK = "cn-standard-2026.1"
+OVERRIDE = """id: acme-cn
+pack: CN
+title: Acme calls only in the morning hour
+rules:
+  - id: ACME-CALL-HOURS
+    kind: contact_hours
+    category: HOURS
+    citation: "Acme Lending collection policy 2026 s.4"
+    summary: Calls only between 09:00 and 10:00 local time.
+    applies_to: {channels: [call]}
+    params: {start: "09:00", end: "10:00", honour_agreed_windows: false}
+"""
 
 
 @pytest.fixture
@@ -97,6 +109,14 @@ def test_legal_token_approves_but_never_its_own_draft(client, app) -> None:  # t
     token = _token(client, app, "u-legal-2")
     r = client.post(f"/v1/governance/strategies/playbook/{PLAYBOOK}/approve", headers=token)
     assert r.status_code == 200 and r.json()["approved_by"] == "u-legal-2", r.text
+    # A pack override goes the same way: a compliance officer's draft, a legal approval.
+    r = client.post("/v1/governance/strategies", json={"kind": "override", "yaml": OVERRIDE},
+                    headers=own)
+    assert r.status_code == 201, r.text
+    assert client.post("/v1/governance/strategies/override/acme-cn/submit",
+                       headers=own).status_code == 200
+    r = client.post("/v1/governance/strategies/override/acme-cn/approve", headers=token)
+    assert r.status_code == 200 and r.json()["state"] == "approved", r.text
 
 
 def test_legal_is_refused_collector_actions_and_personal_data(client, app) -> None:  # type: ignore[no-untyped-def]
