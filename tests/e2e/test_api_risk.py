@@ -71,6 +71,19 @@ def test_train_approve_score_monitor(client, app) -> None:  # type: ignore[no-un
                       headers=checker)
     assert mon.status_code == 200, mon.text
     assert mon.json()["psi"]["band"] == "stable" and "sex" in mon.json()["fairness"]
+    assert mon.json()["recorded"] is True  # an approved model's run, kept for the report
+    older = [r for r in _rows() if r["values"]["age_in_years"] >= 45]
+    mon = client.post("/v1/risk/models/g/monitor", headers=_key(app, "collector"),
+                      json={"rows": older, "target": "creditability", "bad": "bad"})
+    assert mon.status_code == 200 and mon.json()["recorded"] is False  # a collector's is not
+    mon = client.post("/v1/risk/models/g/monitor", headers=checker,
+                      json={"rows": older, "target": "creditability", "bad": "bad"})
+    assert mon.json()["recorded"] is True
+    report = client.get("/v1/reports/compliance", headers=checker,
+                        params={"from": "2026-03-02", "to": "2026-03-02"})
+    assert report.status_code == 200, report.text
+    assert ("g", "csi:age_in_years", "shift") in {
+        (a["model_id"], a["metric"], a["band"]) for a in report.json()["model_alerts"]}
     listed = client.get("/v1/risk/models", headers=checker).json()["items"]
     assert [(m["model_id"], m["state"]) for m in listed] == [("g", "approved")]
     refused(client.get("/v1/risk/models", headers=_key(app, "borrower")), 403)

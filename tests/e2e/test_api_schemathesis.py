@@ -65,6 +65,11 @@ STATEFUL_REJECTIONS = {
     # Uploaded content is parsed: a playbook or override YAML, training rows with the target.
     "POST /v1/governance/strategies": "a well-formed playbook or override",
     "POST /v1/risk/models/{model_id}/train": "rows holding the target column",
+    # A DP release needs a budget for its scope with epsilon left; a total never goes below
+    # what was spent.
+    "POST /v1/sharing/dp/releases": "a budget with epsilon left",
+    "POST /v1/sharing/dp/budgets": "a total not below what was spent",
+    "GET /v1/sharing/dp/budgets/{scope}": "a budget set for the scope",
     # An edit needs If-Match with the resource's current ETag (RFC 9110 13.1.1; 428, 412).
     "POST /v1/templates/{template_id}/approve": "the current ETag",
 }
@@ -79,6 +84,7 @@ ROLES: dict[str, dict[str, Any]] = {
     "compliance": {"scopes": ("decide",)},
     "auditor": {},
     "admin": {"scopes": ("payments",)},
+    "legal": {},
     "borrower": {"borrower_id": "b-2"},
 }
 # The schema is read from the app alone (nothing is opened until a request needs the store);

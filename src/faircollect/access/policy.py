@@ -21,7 +21,8 @@ from faircollect.errors import ConfigError
 Scope = Literal["assigned", "all", "self"]
 Relation = Literal["assigned", "self", "other"]
 View = Literal["full", "masked"]
-ROLES: tuple[str, ...] = ("collector", "supervisor", "compliance", "auditor", "admin", "borrower")
+ROLES: tuple[str, ...] = (
+    "collector", "supervisor", "compliance", "auditor", "admin", "legal", "borrower")
 
 
 class _Frozen(BaseModel):

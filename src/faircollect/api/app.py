@@ -33,6 +33,7 @@ ROUTER_MODULES = (
     "faircollect.api.operations",
     "faircollect.api.governance",
     "faircollect.api.risk",
+    "faircollect.api.sharing",
 )
 
 

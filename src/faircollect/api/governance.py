@@ -3,8 +3,8 @@ decided with their training, strategy review, and the regulator report.
 
 Recording training and reading reports needs `compliance` (or `admin` for training);
 strategy authors are supervisors, compliance officers and admins; approving needs
-`compliance` and never the author (the `legal` role exists on the CLI only until `access`
-knows it).
+`compliance` or `legal` and never the author. `legal` reads strategies, their replays and
+the reports, and does nothing else here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from faircollect.api.auth import Principal
 from faircollect.api.conventions import ConventionRoute
 from faircollect.api.deps import principal, services
 from faircollect.api.problems import RESPONSES, RESPONSES_404, RESPONSES_404_409
-from faircollect.api.reach import STAFF, require_role
+from faircollect.api.reach import READERS, REVIEWERS, STAFF, require_role
 from faircollect.bootstrap import App
 from faircollect.content.template import Actor
 from faircollect.governance.review import KINDS
@@ -116,14 +116,15 @@ def submit_strategy(kind: Kind, subject_id: str, app: Annotated[App, Depends(ser
 def show_strategy(kind: Kind, subject_id: str, app: Annotated[App, Depends(services)],
                   who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """The newest version with its diff against what runs now and its replay."""
-    require_role(who, STAFF)
+    require_role(who, READERS)
     return _review(app).review(kind, subject_id)
 
 
 @router.post("/strategies/{kind}/{subject_id}/approve", responses=RESPONSES_404_409)
 def approve_strategy(kind: Kind, subject_id: str, app: Annotated[App, Depends(services)],
                      who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
-    """Approve a version in review (compliance; never its author)."""
+    """Approve a version in review (compliance or legal; never its author)."""
+    require_role(who, REVIEWERS)
     return _review(app).approve(_actor(who), kind, subject_id).to_json()
 
 
@@ -138,7 +139,7 @@ def regulator(jurisdiction: Jurisdiction,
     from faircollect.governance.regulator import as_json, to_csv
     from faircollect.governance.regulator_service import regulator_report
 
-    require_role(who, ("compliance", "auditor", "admin"))
+    require_role(who, ("compliance", "legal", "auditor", "admin"))
     report = regulator_report(app, jurisdiction, start, end)
     return {**as_json(report), "csv": to_csv(report)}
 
@@ -160,7 +161,7 @@ def show_pia(app: Annotated[App, Depends(services)],
     """A kept PIA version (default: the newest) with its full content."""
     from faircollect.governance.pia_service import PiaService
 
-    require_role(who, ("compliance", "auditor", "admin"))
+    require_role(who, ("compliance", "legal", "auditor", "admin"))
     v = PiaService(app.store).get(version)
     return {**v.to_json(), "content": v.content}
 

@@ -12,7 +12,7 @@ from faircollect.api.auth import Principal
 from faircollect.api.conventions import ConventionRoute
 from faircollect.api.deps import principal, services
 from faircollect.api.problems import RESPONSES
-from faircollect.api.reach import STAFF, require_role
+from faircollect.api.reach import READERS, require_role
 from faircollect.bootstrap import App
 from faircollect.errors import ConfigError
 from faircollect.strategy.library import check_playbook, describe, shipped_playbooks
@@ -43,7 +43,7 @@ def list_playbooks(app: Annotated[App, Depends(services)],
                    who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """The shipped playbooks, and whether the cycle can use them now (every template they
     name approved in the registry); `problem` says what stops it."""
-    require_role(who, STAFF)
+    require_role(who, READERS)
     usable, problem = _usable(app)
     return {"playbooks": [describe(b) for b in shipped_playbooks()], "usable": usable,
             "problem": problem}

@@ -67,8 +67,8 @@ async def decisions(
 
 # -- packs, rules and replays -------------------------------------------------------------
 
-READ_ROLES = ("collector", "supervisor", "compliance", "auditor", "admin")
-REPLAY_ROLES = ("compliance", "auditor", "admin")
+READ_ROLES = ("collector", "supervisor", "compliance", "auditor", "admin", "legal")
+REPLAY_ROLES = ("compliance", "legal", "auditor", "admin")
 MAX_REPLAY_DAYS = 366
 
 

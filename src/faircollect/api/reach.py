@@ -1,7 +1,9 @@
 """Who may reach which borrower over HTTP, in the access guard's terms.
 
 A borrower reaches only themself; a collector only the cases assigned to them (the guard's
-`assigned` scope); every other staff role reaches all borrowers. Routes also name the roles
+`assigned` scope); every other case-working staff role reaches all borrowers. The `legal`
+role is staff that reaches no borrower at all: it reads strategies, replays and reports and
+approves strategies (READERS, REVIEWERS), and the access policy gives it no purpose of access. Routes also name the roles
 that may use them at all. Purposes of access default per role to the one the role states
 for routine work, and may be given explicitly (`?purpose=`); the guard refuses any other.
 """
@@ -18,6 +20,10 @@ from faircollect.errors import AccessDenied
 
 STAFF: tuple[str, ...] = ("collector", "supervisor", "compliance", "auditor", "admin")
 EVERYONE: tuple[str, ...] = (*STAFF, "borrower")
+# Staff who read strategies, replays and reports: every staff role, legal included.
+READERS: tuple[str, ...] = (*STAFF, "legal")
+# Who approves strategies (playbooks and pack overrides); never their author.
+REVIEWERS: tuple[str, ...] = ("compliance", "legal")
 DEFAULT_PURPOSE = {
     "collector": "collection",
     "supervisor": "quality_assurance",
@@ -39,6 +45,8 @@ def require_reach(app: App, who: Principal, borrower_id: str) -> None:
     if who.role == "borrower":
         if who.borrower_id != borrower_id:
             raise AccessDenied("a borrower may act only on their own account")
+    elif who.role not in STAFF:
+        raise AccessDenied(f"the role {who.role!r} reaches no borrower", role=who.role)
     elif who.role == "collector":
         with app.store.read() as conn:
             if not assigned_borrowers(conn, who.actor_id, [borrower_id]):
@@ -52,6 +60,8 @@ def assigned_to(app: App, who: Principal) -> set[str] | None:
     if who.role == "collector":
         with app.store.read() as conn:
             return assigned_borrowers(conn, who.actor_id)
+    if who.role not in STAFF:
+        return set()
     return None
 
 

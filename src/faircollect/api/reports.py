@@ -33,12 +33,13 @@ from faircollect.reports.portfolio import (
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], route_class=ConventionRoute)
 ROLES = ("supervisor", "compliance", "auditor", "admin")
+COMPLIANCE_ROLES = (*ROLES, "legal")  # legal reads the compliance report, not the portfolio
 Day = Annotated[date | None, Query()]
 
 
 def _compliance(app: App, who: Principal, start: date | None,
                 end: date | None) -> ComplianceReport:
-    require_role(who, ROLES)
+    require_role(who, COMPLIANCE_ROLES)
     with app.store.read() as conn:
         low, high = cycle_range(conn)
         first, last = start or low, end or high

@@ -197,9 +197,11 @@ def _score(app: App, model_id: str, rows: list[Row], *, allow_pending: bool,
 @router.post("/models/{model_id}/monitor", responses=RESPONSES_404_409)
 def monitor_rows(model_id: ModelId, body: MonitorBody, app: Annotated[App, Depends(services)],
                  who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
-    """Drift, discrimination, calibration and fairness of the newest version on the rows."""
+    """Drift, discrimination, calibration and fairness of the newest version on the rows;
+    a run of an approved version is kept for the compliance report (`recorded`)."""
     from faircollect.risk import registry
     from faircollect.risk.monitoring import monitor
+    from faircollect.risk.monitoring_service import record
     from faircollect.risk.scorecard import target_vector
 
     require_role(who, STAFF)
@@ -211,8 +213,10 @@ def monitor_rows(model_id: ModelId, body: MonitorBody, app: Annotated[App, Depen
             data = data.with_columns(pl.lit(None).alias(f))
     y = (target_vector(data, body.target, body.bad)
          if body.target is not None and body.bad is not None else None)
-    return {"model_id": m.model_id, "version": m.version,
-            **monitor(card, m.card, data, y, cutoff=body.cutoff)}
+    report = monitor(card, m.card, data, y, cutoff=body.cutoff)
+    # Kept for the compliance report when run by a role that trains models (not a collector).
+    kept = who.role in TRAINERS and record(app.store, who.actor_id, m, report)
+    return {"model_id": m.model_id, "version": m.version, **report, "recorded": kept}
 
 
 class ReviewBody(BaseModel):

@@ -36,7 +36,7 @@ def create_command(
     ctx: typer.Context,
     actor: Annotated[str, typer.Option(help="Who the key acts as (staff id or portal user).")],
     role: Annotated[
-        str, typer.Option(help="collector, supervisor, compliance, auditor, admin or borrower.")
+        str, typer.Option(help="collector, supervisor, compliance, auditor, admin, legal or borrower.")
     ],
     borrower: Annotated[
         str | None, typer.Option(help="For a borrower key: the borrower id.")

@@ -263,12 +263,15 @@ def monitor(
 ) -> None:
     """Drift (PSI, CSI), AUC/KS/Gini, calibration by band and fairness on a recent sample."""
     from faircollect.risk.monitoring import monitor as run
+    from faircollect.risk.monitoring_service import record
     from faircollect.risk.scorecard import target_vector
 
     m, card, frame, _ = _frame_and_model(ctx, model, version, data, True, None, None)
     y = target_vector(frame, target, bad) if target and bad is not None else None
-    _show(as_json, {"model_id": m.model_id, "version": m.version, **run(card, m.card, frame, y,
-                                                              cutoff=cutoff)})
+    report = run(card, m.card, frame, y, cutoff=cutoff)
+    app, actor = _actor(ctx)
+    kept = record(app.store, actor.actor_id, m, report)  # the compliance report's alerts
+    _show(as_json, {"model_id": m.model_id, "version": m.version, **report, "recorded": kept})
 
 
 def approve(ctx: typer.Context, model_id: Annotated[str, typer.Argument()],

@@ -56,6 +56,9 @@ class ComplianceReport:
     arms: list[dict[str, Any]]
     # Training certificates that expire within 30 days of the period's end (not renewed).
     expiring_training: list[dict[str, Any]] = field(default_factory=list)
+    # Alerts of each approved risk model's latest monitoring run (drift, calibration,
+    # discrimination, fairness): model, version, metric, value, band.
+    model_alerts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _rows(conn: Connection, query: Any) -> list[Any]:
@@ -162,6 +165,7 @@ def build_report(conn: Connection, start: date, end: date,
         complaints=sorted((a, b, n) for (a, b), n in ctab.items()), holds=holds,
         address_book_awaiting_deletion=book, phones_unverified=unverified, roll_names=names, roll_accounts=matrix,
         arms=arms, expiring_training=_expiring_training(conn, end),
+        model_alerts=_model_alerts(conn),
     )
 
 
@@ -172,6 +176,12 @@ def _expiring_training(conn: Connection, end: date) -> list[dict[str, Any]]:
 
     return expiring_certificates(conn, datetime.combine(end + timedelta(days=1), time(0),
                                                         tzinfo=UTC))
+
+
+def _model_alerts(conn: Connection) -> list[dict[str, Any]]:
+    from faircollect.risk.monitoring_service import latest_alerts
+
+    return latest_alerts(conn)
 
 
 def _rolls(first: pl.DataFrame,

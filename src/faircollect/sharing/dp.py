@@ -75,9 +75,13 @@ def _rate(part: int, whole: int) -> float | None:
     return min(1.0, max(0.0, part / whole))
 
 
+MIN_EPSILON = 0.001  # below it the noise scale (over 3,000) drowns every count anyway
+
+
 def check_epsilon(epsilon: float) -> float:
-    if not (0 < epsilon <= 10):
-        raise InputError("epsilon must be above 0 and at most 10", field="epsilon")
+    if not (MIN_EPSILON <= epsilon <= 10):
+        raise InputError(f"epsilon must be at least {MIN_EPSILON} and at most 10",
+                         field="epsilon")
     return float(epsilon)
 
 

@@ -50,3 +50,18 @@ risk_reviews = Table(
     Column("note", String(500), nullable=True),
     Index("ix_risk_reviews_state", "state", "requested_at"),
 )
+
+# The latest monitoring run of each model (one row per model id, replaced by the next run of
+# an approved version): the structured alerts the compliance report lists, and the whole
+# monitoring report as JSON. Aggregates only, never a borrower's data.
+risk_monitoring = Table(
+    "risk_monitoring",
+    metadata,
+    Column("model_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("run_at", UTCDateTime, nullable=False),
+    Column("run_by", String(128), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("alerts", Text, nullable=False),  # JSON list of {metric, value, band, message}
+    Column("report", Text, nullable=False),
+)
