@@ -9,9 +9,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from _privacy_seed import seed
 from sqlalchemy import select
 
-from _privacy_seed import seed
 from faircollect.consent import designated
 from faircollect.consent.ledger import ConsentLedger
 from faircollect.errors import AccessDenied, Conflict, InputError

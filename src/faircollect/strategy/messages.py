@@ -154,8 +154,8 @@ def render(template: MessageTemplate, values: Mapping[str, Value]) -> str:
     if link is not None and link != LINK_STAND_IN:
         if not isinstance(link, str) or _LINK.fullmatch(link) is None:
             raise InputError(f"{OPTOUT_LINK}: not a contact-page link", field=OPTOUT_LINK)
-        text = render(template, {**values, OPTOUT_LINK: LINK_STAND_IN})
-        return text.replace(LINK_STAND_IN, link)
+        linted = render(template, {**values, OPTOUT_LINK: LINK_STAND_IN})
+        return linted.replace(LINK_STAND_IN, link)
     used = tuple(sorted((k, str(values[k])) for k in template.placeholders if k in values))
     key = (template.id, template.version, template.body, used)
     text = _RENDERED.get(key)
