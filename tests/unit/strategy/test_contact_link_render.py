@@ -43,3 +43,15 @@ def test_every_contact_template_renders_the_link_and_refuses_anything_else() -> 
             render(tpl, {**values, "optout_link": bad})
     with pytest.raises(InputError, match="optout_link"):  # a contact message needs its link
         render(tpl, values)
+
+
+def test_the_public_url_setting_is_a_plain_http_base() -> None:
+    from faircollect.config import load_settings
+    from faircollect.errors import ConfigError
+
+    assert load_settings({}).public_url == "http://127.0.0.1:8000"
+    got = load_settings({"FAIRCOLLECT_PUBLIC_URL": " https://collect.example.test/fc/ "})
+    assert got.public_url == "https://collect.example.test/fc"
+    for bad in ("ftp://x", "https://x/?a=1", "https://u:p@x", "https://x/#f", "x.test"):
+        with pytest.raises(ConfigError, match="FAIRCOLLECT_PUBLIC_URL"):
+            load_settings({"FAIRCOLLECT_PUBLIC_URL": bad})
