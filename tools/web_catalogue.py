@@ -107,7 +107,17 @@ ZH = {
     "identity_theft": "身份被盗用", "other": "其他", "harassment": "骚扰",
     "contact_frequency": "联系过于频繁", "contact_hours": "联系时间不当",
     "third_party_contact": "联系了第三方", "disclosure": "泄露信息", "wrong_person": "联系错人",
-    "amount": "金额", "tone": "态度",
+    "amount": "金额", "tone": "态度", "child": "子女",
+    # The portal's contact persons.
+    "People we may ask to pass on a message": "我们可请其代为转告的联系人",
+    "Your contact persons": "您的联系人", "Relation": "关系", "Added": "添加日期",
+    "Remove": "移除", "Add a contact person": "添加联系人", "Their name": "对方姓名",
+    "Their phone": "对方电话", "Add": "添加",
+    "I agree that, when you cannot reach me, you may ask this person to pass on a request to call you. You will never tell them about my debt, and I can remove them here at any time.":
+    "我同意：在联系不上我时，你们可以请此人转告我回电。你们绝不会向其透露我的债务，我可以随时在此移除此人。",
+    "Your contact person is added.": "您的联系人已添加。",
+    "Your contact person is removed: we will not contact them, and their details are deleted.":
+    "您的联系人已移除：我们不会联系此人，其信息已删除。",
     # Messages from the pages' code.
     "The username, password or code is not right.": "用户名、密码或验证码不正确。",
     "Enter your customer number.": "请输入客户编号。",

@@ -46,6 +46,9 @@ class Settings:
     pkcs11_module: str | None = None
     pkcs11_token: str | None = None
     pkcs11_pin: Secret | None = None
+    # Where people reach the web faces: the base of the links put into messages (a contact
+    # person's one-time link). FAIRCOLLECT_PUBLIC_URL; the local `faircollect serve` default.
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def is_sqlite(self) -> bool:
@@ -77,4 +80,16 @@ def load_settings(env: Mapping[str, str] | None = None, *, db: str | None = None
                     key_provider=provider,
                     pkcs11_module=env.get("FAIRCOLLECT_PKCS11_MODULE") or None,
                     pkcs11_token=env.get("FAIRCOLLECT_PKCS11_TOKEN") or None,
-                    pkcs11_pin=Secret(pin) if pin else None)
+                    pkcs11_pin=Secret(pin) if pin else None,
+                    public_url=_public_url(env.get("FAIRCOLLECT_PUBLIC_URL")))
+
+
+def _public_url(value: str | None) -> str:
+    """The base URL of the web faces: http(s)://host[:port][/path], no query or fragment."""
+    url = (value or "http://127.0.0.1:8000").strip().rstrip("/")
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("http", "https") or not rest or any(c in rest for c in "?#@ {}"):
+        raise ConfigError("FAIRCOLLECT_PUBLIC_URL: expected http(s)://host[:port][/path] "
+                          "without query, fragment or credentials",
+                          field="FAIRCOLLECT_PUBLIC_URL")
+    return url

@@ -32,6 +32,7 @@ from faircollect.strategy.planner import plan_day
 from faircollect.strategy.registry_source import RegistrySource
 from faircollect.strategy.simulation import DayOutcome, SimClock, dispatch_day, respond
 from faircollect.strategy.writing import Signature, idempotency_key, write_batch
+from faircollect.web.services.contact_links import CycleLinks, cycle_links
 
 __all__ = ["CycleOptions", "CycleResult", "DayRun", "cycle_playbooks", "idempotency_key",
            "run_cycle", "run_range"]
@@ -141,13 +142,14 @@ def run_cycle(app: App, day: date, *, books: PlaybookSet | None = None,
         "borrower_id", "planned_at", "step_id")
     _mark_run(app, day, books, now, None)
     sign = Signature(company=options.lender, hotline=options.phone)
+    links = cycle_links(app)
     # Whole accounts per batch: the n-th distinct borrower goes to batch n // size.
     decided = decided.with_columns(
         _batch=(pl.col("borrower_id").rank("dense") - 1) // max(options.batch, 1))
     enqueued = batches = 0
     for part in decided.partition_by("_batch", maintain_order=True):
         enqueued += _write_batch(app, books, day, part.drop("_batch"), sign, actor, now,
-                                 batches)
+                                 batches, links)
         batches += 1
     denied = decided.filter(~pl.col("allowed"))
     cats = denied.select(pl.col("categories").explode()).to_series().drop_nulls()
@@ -164,10 +166,10 @@ def run_cycle(app: App, day: date, *, books: PlaybookSet | None = None,
 
 
 def _write_batch(app: App, books: PlaybookSet, day: date, part: pl.DataFrame, sign: Signature,
-                 actor: str, now: datetime, index: int) -> int:
+                 actor: str, now: datetime, index: int, links: CycleLinks | None = None) -> int:
     """One batch, one transaction (tests replace this to simulate a crash between batches)."""
     with app.store.transaction(actor) as uow:
-        return write_batch(uow, app.vault, books, day, part, sign, now, index)
+        return write_batch(uow, app.vault, books, day, part, sign, now, index, links)
 
 
 @dataclass(frozen=True)

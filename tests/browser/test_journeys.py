@@ -16,6 +16,12 @@ from harness import Demo
 PAGES_SEEN: dict[str, str] = {}
 
 
+# A valid mobile number per jurisdiction, as a borrower would type it (fictional ranges).
+PHONES = {"CN": "13912345678", "US": "(212) 555-0142", "UK": "07911 123456",
+          "IN": "98765 43210", "NG": "0803 123 4567", "PH": "0917 123 4567",
+          "KE": "0712 345678", "ID": "0812 3456 7890"}
+
+
 def _db(demo: Demo) -> sqlite3.Connection:
     return sqlite3.connect(demo.home / "faircollect.db")
 
@@ -130,6 +136,23 @@ def test_a_borrower_signs_in_withdraws_a_consent_and_asks_for_a_plan(
             n = conn.execute("select count(*) from web_plan_requests where borrower_id = ?",
                              (bid,)).fetchone()[0]
         assert n == 1
+        # Add a contact person (consent ticked), then remove them again.
+        with _db(demo) as conn:
+            jur = conn.execute("select jurisdiction from borrowers where borrower_id = ?",
+                               (bid,)).fetchone()[0]
+        phone = PHONES[jur]
+        page.fill("#dc-name", "Test Person")
+        page.fill("#dc-phone", phone)
+        page.select_option("#dc-relation", "sibling")
+        page.check("#dc-agree")
+        page.click("form[action='/portal/contacts'] button")
+        page.wait_for_load_state()
+        assert "您的联系人已添加" in page.locator("[role=status]").inner_text()
+        assert phone not in page.content() and "Test Person" not in page.content()
+        _axe(page, "portal home with a contact person")
+        page.locator(f"button[aria-label$='{phone[-2:]}']").first.click()
+        page.wait_for_load_state()
+        assert "您的联系人已移除" in page.locator("[role=status]").inner_text()
     finally:
         ctx.close()
 

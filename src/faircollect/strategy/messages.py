@@ -16,17 +16,22 @@ words past the linter.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
+from typing import Final, Protocol
 
 from faircollect.content.rendering import Value, placeholders, render_checked
+from faircollect.errors import InputError
 
 NEXT_STEP = "next_step"
+# A contact person's one-time link to their page (refuse contact, erase their data); filled
+# only in messages to contact persons, each of which must carry it.
+OPTOUT_LINK = "optout_link"
 # The placeholders the cycle fills (`cycle.message_values`).
 PLACEHOLDERS: frozenset[str] = frozenset(
-    {"amount", "due_date", "dpd", "company", "hotline", NEXT_STEP}
+    {"amount", "due_date", "dpd", "company", "hotline", NEXT_STEP, OPTOUT_LINK}
 )
 
 
@@ -128,13 +133,29 @@ _RENDERED: dict[tuple[str, int, str, tuple[tuple[str, str], ...]], str] = {}
 _RENDER_CACHE = 200_000
 
 
+# What the linter reads in place of a contact person's link: a link of the same shape. The
+# real link's token is random-looking text the system made, never anyone's words, and its
+# letters could spell anything ("FcKU6..."), so the lint reads this stand-in and the link is
+# put in after, checked to be only a URL of the contact page.
+LINK_STAND_IN: Final = "https://faircollect.invalid/contact/" + "0" * 32
+_LINK = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~\-]+)*"
+                   r"/contact/[A-Za-z0-9_\-]{32}")
+
+
 def render(template: MessageTemplate, values: Mapping[str, Value]) -> str:
     """The body with its placeholders filled, re-linted (Conflict when the text fails).
 
     Only the placeholders the body uses are taken from `values`; a missing one is an
     InputError. Identical renderings are remembered, so a portfolio's many equal texts are
-    linted once.
+    linted once. `{optout_link}` is linted as `LINK_STAND_IN` and then replaced by the link,
+    which must be exactly a contact-page URL (an InputError otherwise).
     """
+    link = values.get(OPTOUT_LINK) if OPTOUT_LINK in template.placeholders else None
+    if link is not None and link != LINK_STAND_IN:
+        if not isinstance(link, str) or _LINK.fullmatch(link) is None:
+            raise InputError(f"{OPTOUT_LINK}: not a contact-page link", field=OPTOUT_LINK)
+        linted = render(template, {**values, OPTOUT_LINK: LINK_STAND_IN})
+        return linted.replace(LINK_STAND_IN, link)
     used = tuple(sorted((k, str(values[k])) for k in template.placeholders if k in values))
     key = (template.id, template.version, template.body, used)
     text = _RENDERED.get(key)

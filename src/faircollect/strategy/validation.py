@@ -20,6 +20,7 @@ from faircollect.policy.pack import Pack
 from faircollect.policy.params import ContactHours, PriorNotice
 from faircollect.policy.request import CHANNELS, DecisionRequest, zone
 from faircollect.strategy.messages import (
+    OPTOUT_LINK,
     PLACEHOLDERS,
     MessageTemplate,
     TemplateSource,
@@ -39,6 +40,7 @@ PROBE_DAY: Final = date(2026, 1, 15)
 SAMPLE_VALUES: Final[dict[str, str]] = {
     "amount": "100.00", "due_date": "2026-01-20", "dpd": "5", "company": "FairCollect",
     "hotline": "400-000-0000",
+    "optout_link": "http://127.0.0.1:8000/contact/AbCdEfGhIjKlMnOpQrStUvWxYz012345",
 }
 DISPATCH_CHANNELS: Final = ("sms", "email", "call", "letter", "app_push")
 
@@ -189,6 +191,9 @@ def _check_step(book: Playbook, pack: Pack, templates: TemplateSource, stage: St
         raise _fail(book, f"{what}: escalation {step.escalation} is a new round and needs "
                           "`announce`")
     for tpl in found:
+        if step.audience != "borrower" and OPTOUT_LINK not in tpl.placeholders:
+            raise _fail(book, f"{what}: template {tpl.id!r} to a contact person must carry "
+                              "their link to refuse contact ({optout_link})")
         if (tpl.channel, tpl.audience, tpl.purpose, tpl.kind) != (
             step.channel, step.audience, purpose, "message"
         ):

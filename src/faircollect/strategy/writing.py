@@ -7,6 +7,8 @@ Everything for a batch of accounts goes into the caller's transaction:
   so `faircollect policy replay` can re-decide what the cycle acted on;
 - the outbox: the allowed messages (`enqueue_many`), each body rendered from the approved
   template through the content renderer, which lints the rendered text again;
+- for each message to a contact person, its one-time link to the contact-person page
+  (`{optout_link}`; `web.services.contact_links.CycleLinks`, stored as a digest);
 - one `cycle.batch` audit entry with counts, packs and a digest of the batch's decisions.
 
 Ids derive from the attempt's idempotency key `cycle:<date>:<borrower>:<step>[:<contact>][:r]`
@@ -33,8 +35,9 @@ from faircollect.store.bulk import insert_rows
 from faircollect.store.tables.cycle import planned_attempts
 from faircollect.store.unit_of_work import UnitOfWork
 from faircollect.strategy.library import PlaybookSet
-from faircollect.strategy.messages import render
+from faircollect.strategy.messages import OPTOUT_LINK, render
 from faircollect.vault.vault import Vault
+from faircollect.web.services.contact_links import CycleLinks, IssuedLink, record_links
 
 SOURCE = "cycle"  # policy_decisions.source of the cycle's decisions
 
@@ -67,20 +70,27 @@ def _amount(minor: int, currency: str) -> str:
     return f"{Decimal(minor).scaleb(-places):.{places}f} {currency}"
 
 
-def message_values(r: dict[str, Any], sign: Signature) -> dict[str, str]:
-    """The placeholder values of one attempt (see `strategy.messages.PLACEHOLDERS`)."""
+def message_values(r: dict[str, Any], sign: Signature,
+                   link: str | None = None) -> dict[str, str]:
+    """The placeholder values of one attempt (see `strategy.messages.PLACEHOLDERS`).
+
+    `link` is the contact person's one-time link (`{optout_link}`), only for their messages.
+    """
     pre_due = r["dpd"] <= 0
     minor = int((r["next_amount"] if pre_due else r["overdue_minor"]) or 0)
-    return {
+    values = {
         "amount": _amount(minor, r["currency"]),
         "due_date": r["due_date"].isoformat() if r["due_date"] else "",
         "dpd": str(max(int(r["dpd"]), 0)), "company": sign.company, "hotline": sign.hotline,
         "next_step": r["next_step"] or "",
     }
+    if link is not None:
+        values[OPTOUT_LINK] = link
+    return values
 
 
 def _message(books: PlaybookSet, r: dict[str, Any], key: str,
-             sign: Signature) -> OutboundMessage:
+             sign: Signature, link: str | None) -> OutboundMessage:
     tpl = books.templates.get(r["template_id"])
     if tpl is None or not tpl.approved:  # validated at load; HOUSE-TEMPLATES holds anyway
         raise InputError(f"template {r['template_id']!r} has no approved version",
@@ -88,7 +98,7 @@ def _message(books: PlaybookSet, r: dict[str, Any], key: str,
     return OutboundMessage(
         idempotency_key=key, borrower_id=r["borrower_id"], channel=r["channel"],
         template_id=r["template_id"], purpose=r["purpose"],
-        body=render(tpl, message_values(r, sign)), planned_at=r["planned_at"],
+        body=render(tpl, message_values(r, sign, link)), planned_at=r["planned_at"],
         audience=r["audience"], contact_id=r["contact_id"],
         notice_kind="escalation_notice" if r["kind"] == "notice" else None,
         expires_at=r.get("expires_at"),
@@ -96,14 +106,19 @@ def _message(books: PlaybookSet, r: dict[str, Any], key: str,
 
 
 def prepare(books: PlaybookSet, day: date, part: pl.DataFrame, sign: Signature,
-            now: datetime) -> tuple[list[dict[str, Any]], pl.DataFrame, list[OutboundMessage]]:
-    """The batch's attempt rows, decision frame and messages, before any write.
+            now: datetime, links: CycleLinks | None = None,
+            ) -> tuple[list[dict[str, Any]], pl.DataFrame, list[OutboundMessage],
+                       list[IssuedLink]]:
+    """The batch's attempt rows, decision frame, messages and contact links, before any write.
 
     Rendering happens here, so a message whose rendered text fails the lint stops the
-    batch before its transaction begins.
+    batch before its transaction begins. A message to a contact person gets its link from
+    `links`; without `links` (or a template that leaves the link out, which the playbook
+    validation refuses) the renderer reports the missing `{optout_link}`.
     """
     rows: list[dict[str, Any]] = []
     messages: list[OutboundMessage] = []
+    issued: list[IssuedLink] = []
     decision_ids: list[str | None] = []
     message_ids: list[str | None] = []
     for r in part.iter_rows(named=True):
@@ -111,7 +126,11 @@ def prepare(books: PlaybookSet, day: date, part: pl.DataFrame, sign: Signature,
                               r["replan_of"] is not None)
         send = bool(r["allowed"]) and r["channel"] in DISPATCH_CHANNELS
         if send:
-            messages.append(_message(books, r, key, sign))
+            link = None
+            if r["audience"] != "borrower" and links is not None:
+                link, row = links.issue(key, r["contact_id"], r["borrower_id"])
+                issued.append(row)
+            messages.append(_message(books, r, key, sign, link))
         # An attempt without a template in the borrower's locale was never put to a pack:
         # it has no decision record, only its planned_attempts row saying why.
         decided = r["template_id"] is not None
@@ -138,7 +157,7 @@ def prepare(books: PlaybookSet, day: date, part: pl.DataFrame, sign: Signature,
         contact_id="contact_id", channel="channel", audience="audience", purpose="purpose",
         rules=pl.col("rules").fill_null([]), request="request", decision="decision",
     )
-    return rows, decisions, messages
+    return rows, decisions, messages, issued
 
 
 def _tally(rows: list[dict[str, Any]], books: PlaybookSet) -> dict[str, Any]:
@@ -159,9 +178,10 @@ def _tally(rows: list[dict[str, Any]], books: PlaybookSet) -> dict[str, Any]:
 
 
 def write_batch(uow: UnitOfWork, vault: Vault, books: PlaybookSet, day: date,
-                part: pl.DataFrame, sign: Signature, now: datetime, index: int) -> int:
+                part: pl.DataFrame, sign: Signature, now: datetime, index: int,
+                links: CycleLinks | None = None) -> int:
     """Write one batch (see the module docstring) in `uow`; returns messages newly queued."""
-    rows, decisions, messages = prepare(books, day, part, sign, now)
+    rows, decisions, messages, issued = prepare(books, day, part, sign, now, links)
     digest = hashlib.sha256("\n".join(
         f"{x['attempt_id']}|{int(x['allowed'])}|{x['pack_id']}|{x['rules']}" for x in rows
     ).encode()).hexdigest()
@@ -171,11 +191,12 @@ def write_batch(uow: UnitOfWork, vault: Vault, books: PlaybookSet, day: date,
     record_decision_frame(uow, decisions, books.packs_by_id, source=SOURCE, now=now)
     insert_rows(uow.conn, planned_attempts, rows)
     created = sum(e.created for e in enqueue_many(uow, vault, messages, now=now))
+    new_links = record_links(uow, issued, lender=sign.company, now=now)
     uow.audit("cycle.batch", f"cycle:{day.isoformat()}", {
         "batch": index, "attempts": len(rows), "allowed": sum(x["allowed"] for x in rows),
         "denied": sum(not x["allowed"] for x in rows), "enqueued": created,
         "packs": packs, "digest": digest, "templates": books.templates.version,
         "no_template_in_locale": sum(x["decision_id"] is None for x in rows),
-        "tally": _tally(rows, books),
+        "tally": _tally(rows, books), "contact_links": new_links,
     })
     return created

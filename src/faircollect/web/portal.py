@@ -1,6 +1,7 @@
 """The borrower portal (mobile first): sign in with a one-time code (api/otp), see what is
 owed, the schedule and payments, every notice, consents (one-click withdrawal, signed
-receipts), ask for a payment plan, promise a payment, set contact preferences, open disputes
+receipts), ask for a payment plan, promise a payment, set contact preferences, add or remove the
+contact persons we may ask to pass on a message (`consent.designated`), open disputes
 and complaints and follow them. Acts as the borrower's own Principal: only their data."""
 
 from __future__ import annotations
@@ -14,20 +15,29 @@ from starlette.concurrency import run_in_threadpool
 
 from faircollect.api import otp
 from faircollect.api.auth import Principal
+from faircollect.consent import designated
 from faircollect.errors import AccessDenied, FairCollectError, InputError
 from faircollect.web.common import (
     SESSION_COOKIE,
     app_of,
     check_csrf,
     clear_session,
+    language,
     redirect,
     render,
     set_session,
 )
+from faircollect.web.i18n import Translator
 from faircollect.web.services import case_view, plan_requests, sessions
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 ConsentId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+ContactId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+# What the borrower agrees to when they add a contact person (the consent's notice).
+DESIGNATED_NOTICE = ("I agree that, when you cannot reach me, you may ask this person to pass "
+                     "on a request to call you. You will never tell them about my debt, and "
+                     "I can remove them here at any time.")
+NOTICE_VERSION = "portal-designated-2026.1"
 
 
 class SignInNeeded(AccessDenied):
@@ -109,6 +119,8 @@ def _home(request: Request, who: Principal, *, message: str | None = None,
         state = case_state(conn, [bid], as_of=app.store.clock()).get(bid, {})
     consents = ConsentLedger(app.store, app.keys).listed_consents(bid)
     return render(request, "portal/home.html", {
+        "designated": designated.designated_contacts(app, bid),
+        "relations": designated.RELATIONS, "designated_notice": DESIGNATED_NOTICE,
         "who": who, "rec": rec, "loans": loans, "state": state, "consents": consents,
         "plan_requests": plan_requests.plan_requests(app, bid), "message": message,
         "error": error, "soon": day + timedelta(days=7),
@@ -208,6 +220,34 @@ async def opt_out(request: Request, who: Borrower) -> Response:
                                  now=app.store.clock())
 
     return await _act(request, who, "We will no longer use that channel.", command)
+
+
+@router.post("/contacts")
+async def add_contact(request: Request, who: Borrower) -> Response:
+    lang = language(request)
+
+    def command(app: Any, form: Any) -> None:
+        if form.get("agree") != "yes":
+            raise InputError("agree: tick the box to give your consent", field="agree")
+        designated.add_designated_contact(
+            app, actor=who.actor_id, borrower_id=str(who.borrower_id),
+            name=str(form.get("name") or ""), phone=str(form.get("phone") or ""),
+            relation=str(form.get("relation") or ""),
+            # The notice as the borrower read it, in their language, with its version.
+            notice_text=Translator(lang)(DESIGNATED_NOTICE), policy_version=NOTICE_VERSION)
+
+    return await _act(request, who, "Your contact person is added.", command)
+
+
+@router.post("/contacts/{contact_id}/remove")
+async def remove_contact(contact_id: ContactId, request: Request, who: Borrower) -> Response:
+    def command(app: Any, _form: Any) -> None:
+        designated.remove_designated_contact(app, actor=who.actor_id,
+                                             borrower_id=str(who.borrower_id),
+                                             contact_id=contact_id)
+
+    return await _act(request, who, "Your contact person is removed: we will not contact "
+                      "them, and their details are deleted.", command)
 
 
 @router.post("/cease")

@@ -72,7 +72,7 @@ def test_a_philippine_contact_person_step_is_refused_by_the_pack() -> None:
     locate = MessageTemplate(id="ph-locate-sms", jurisdiction="PH", locale="en", channel="sms",
                              audience="designated_contact", purpose="locate", approved=True,
                              body="Hello, this is {company}. Please ask someone you know to "
-                                  "call {hotline}. Reply STOP to opt out.")
+                                  "call {hotline}. {optout_link} Reply STOP to opt out.")
     source = TemplateLibrary("test", {**lib.templates, locate.id: locate})
     doc = _doc("PH")
     doc["stages"][2]["steps"].append(

@@ -7,12 +7,20 @@ identity. A refusal sets the contact's `refused_contact`, which the policy decis
 `contact_refused` rule reads on the very next decision; an erasure removes the person's name
 and phone (ciphertext and blind index) and refuses contact too. Both are audited and take
 effect in the same transaction. The link stays usable to see that they took effect.
+
+The daily cycle puts a link into every message to a contact person (`CycleLinks`): its token
+is HMAC-SHA256 of the attempt's idempotency key under a keyring-derived key, so a resumed
+run renders the very same body and link, while nobody without the key can derive one. The
+URL holds the token only: no name, phone, borrower id or anything of the debt.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
@@ -24,6 +32,8 @@ from faircollect.errors import InputError, NotFound
 from faircollect.store.tables.dispatch import contact_history
 from faircollect.store.tables.foundation import contacts
 from faircollect.store.tables.web import web_contact_links
+from faircollect.store.unit_of_work import UnitOfWork
+from faircollect.web.services.keys import derived
 
 LIFETIME: Final = timedelta(days=30)
 _l = web_contact_links
@@ -67,6 +77,70 @@ def issue_link(app: App, *, actor: str, contact_id: str, lender: str) -> str:
             lender=lender.strip(), created_at=now, expires_at=now + LIFETIME))
         uow.audit("web.contact_link_issued", f"contact:{contact_id}", {})
     return token
+
+
+def contact_url(base_url: str, token: str) -> str:
+    """The address of a contact-person page: the public base URL and the token, nothing else."""
+    return f"{base_url.rstrip('/')}/contact/{token}"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedLink:
+    """A link the cycle put into a message: its token's digest and whom it serves."""
+
+    token_digest: str
+    contact_id: str
+    borrower_id: str
+
+
+@dataclass(frozen=True)
+class CycleLinks:
+    """Links for the cycle's messages to contact persons (one per attempt, derived).
+
+    `key` is secret (`cycle_links(app)` derives it from the keyring); `base_url` the public
+    address of the web faces.
+    """
+
+    key: bytes = field(repr=False)
+    base_url: str
+
+    def token(self, idempotency_key: str) -> str:
+        mac = hmac.new(self.key, b"contact-link\x00" + idempotency_key.encode(), "sha256")
+        return base64.urlsafe_b64encode(mac.digest()[:24]).decode()  # 32 URL-safe characters
+
+    def issue(self, idempotency_key: str, contact_id: str,
+              borrower_id: str) -> tuple[str, IssuedLink]:
+        """The URL to put in the message and the row to store (digest only)."""
+        token = self.token(idempotency_key)
+        return contact_url(self.base_url, token), IssuedLink(_digest(token), contact_id,
+                                                             borrower_id)
+
+
+def cycle_links(app: App) -> CycleLinks:
+    """The cycle's link maker for this store's keyring and `FAIRCOLLECT_PUBLIC_URL`."""
+    return CycleLinks(key=derived(app, "contact links"), base_url=app.settings.public_url)
+
+
+def record_links(uow: UnitOfWork, links: Iterable[IssuedLink], *, lender: str,
+                 now: datetime) -> int:
+    """Store the links of a batch in the caller's transaction; returns how many are new.
+
+    A link already stored (a resumed run derives the same token) is left as it is.
+    """
+    todo = {x.token_digest: x for x in links}
+    if not todo:
+        return 0
+    have = set(uow.conn.execute(select(_l.c.token_digest).where(
+        _l.c.token_digest.in_(list(todo)))).scalars())
+    new = [x for d, x in todo.items() if d not in have]
+    if new:
+        uow.conn.execute(insert(_l), [{
+            "token_digest": x.token_digest, "contact_id": x.contact_id,
+            "borrower_id": x.borrower_id, "lender": lender, "created_at": now,
+            "expires_at": now + LIFETIME} for x in new])
+    for x in new:
+        uow.audit("web.contact_link_issued", f"contact:{x.contact_id}", {"via": "cycle"})
+    return len(new)
 
 
 def _link(conn: object, token: str, now: datetime) -> tuple[str, str, str]:
