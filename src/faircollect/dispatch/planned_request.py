@@ -24,7 +24,7 @@ from faircollect.store.tables.policy import policy_decisions
 _CHUNK = 900
 
 
-def _stored(conn: Connection, message_ids: Sequence[str]) -> Iterator[Row[Any, Any]]:
+def _stored(conn: Connection, message_ids: Sequence[str]) -> Iterator[Row[Any, Any, Any, Any]]:
     """(message id, request JSON, when planned, planned instant) of each message the cycle
     planned and allowed."""
     for start in range(0, len(message_ids), _CHUNK):
