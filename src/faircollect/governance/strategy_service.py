@@ -125,18 +125,18 @@ def reviewed_set(store: Store, templates: TemplateSource,
 def packs_with_overrides(conn: Connection, packs: Mapping[str, Pack]) -> dict[str, Pack]:
     """`packs` (by jurisdiction) with the approved override of each jurisdiction applied:
     what the cycle planned under is what the worker re-decides under at send time."""
-    out = dict(packs)
-    for v in approved_versions(conn, "override").values():
-        base = base_pack(v.body)
-        if base.jurisdiction in out:
-            out[base.jurisdiction] = apply_override(v.body, override_id(v.body),
-                                                    out[base.jurisdiction])
-    return out
+    return apply_overrides(packs, [v.body for v in approved_versions(conn, "override").values()])
 
 
 def with_overrides(books: PlaybookSet, bodies: list[str]) -> PlaybookSet:
     """`books` with each override applied to the pack of its jurisdiction."""
-    packs = dict(books.packs)
+    return replace(books, packs=apply_overrides(books.packs, bodies))
+
+
+def apply_overrides(packs: Mapping[str, Pack], bodies: list[str]) -> dict[str, Pack]:
+    """`packs` (by jurisdiction) with each override applied to its jurisdiction's pack; two
+    overrides of one jurisdiction are refused."""
+    out = dict(packs)
     seen: dict[str, str] = {}
     for body in bodies:
         base = base_pack(body)
@@ -145,10 +145,10 @@ def with_overrides(books: PlaybookSet, bodies: list[str]) -> PlaybookSet:
             raise ConfigError(f"overrides {other} and {override_id(body)} both tighten "
                               f"{base.jurisdiction}: one override per jurisdiction "
                               "(put the rules in one)", jurisdiction=base.jurisdiction)
-        if base.jurisdiction in packs:
-            packs[base.jurisdiction] = apply_override(body, override_id(body),
-                                                      packs[base.jurisdiction])
-    return replace(books, packs=packs)
+        if base.jurisdiction in out:
+            out[base.jurisdiction] = apply_override(body, override_id(body),
+                                                    out[base.jurisdiction])
+    return out
 
 
 def _sha256(text: str) -> str:
