@@ -1,5 +1,7 @@
-"""One demo server and one Chromium per test session (see harness.py). Skips when Debian's
-chromium is not installed (CI installs it: .ci/run), or fails when CI=true."""
+"""One demo server and one Chromium per test module (see harness.py), closed when the module
+ends: Playwright's sync API keeps an asyncio loop running in the test process while it is
+open, which would break later tests that call asyncio.run. Skips when Debian's chromium is
+not installed (CI installs it: .ci/run), or fails when CI=true."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.Demo]:
     if not Path(harness.CHROMIUM).exists():
         if os.environ.get("CI", "").lower() == "true":
@@ -28,7 +30,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.Demo]:
         harness.stop(d)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(demo: harness.Demo) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -50,11 +52,11 @@ def _signed_in(browser: Any, demo: harness.Demo, username: str) -> Iterator[Any]
         ctx.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def compliance(browser: Any, demo: harness.Demo) -> Iterator[Any]:
     yield from _signed_in(browser, demo, "demo-compliance")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def collector(browser: Any, demo: harness.Demo) -> Iterator[Any]:
     yield from _signed_in(browser, demo, "demo-collector")
