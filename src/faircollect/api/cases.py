@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from faircollect.api.auth import Principal
-from faircollect.api.conventions import ConventionRoute
+from faircollect.api.conventions import ConventionRoute, one_of
 from faircollect.api.deps import principal, services
 from faircollect.api.problems import RESPONSES_404, RESPONSES_404_409
 from faircollect.api.reach import EVERYONE, require_reach, require_role
@@ -60,21 +60,15 @@ class PlanBody(_Body):
     re_age: bool = False
 
 
-def _one_of(values: tuple[str, ...]) -> dict[str, Any]:
-    """The schema's enum for a value the service checks (and names the allowed values of, in
-    its own error), so clients and fuzzers see the vocabulary without a second validator."""
-    return {"enum": list(values)}
-
-
 class HardshipBody(_Body):
     until: date
     reason: str = Field(default="other", min_length=1, max_length=48,
-                        json_schema_extra=_one_of(hardship.REASONS))
+                        json_schema_extra=one_of(hardship.REASONS))
 
 
 class DisputeBody(_Body):
     reason: str = Field(min_length=1, max_length=48, description=", ".join(disputes.REASONS),
-                        json_schema_extra=_one_of(disputes.REASONS))
+                        json_schema_extra=one_of(disputes.REASONS))
     loan_id: str | None = Field(default=None, min_length=1, max_length=64)
     channel: str = Field(default="letter", min_length=1, max_length=16)
 
@@ -82,17 +76,17 @@ class DisputeBody(_Body):
 class ResolveBody(_Body):
     resolution: str = Field(min_length=1, max_length=16,
                             description=", ".join(disputes.RESOLUTIONS),
-                            json_schema_extra=_one_of(disputes.RESOLUTIONS))
+                            json_schema_extra=one_of(disputes.RESOLUTIONS))
     channel: str = Field(default="letter", min_length=1, max_length=16)
 
 
 class ComplaintBody(_Body):
     category: str = Field(min_length=1, max_length=48,
                           description=", ".join(complaints.CATEGORIES),
-                          json_schema_extra=_one_of(complaints.CATEGORIES))
+                          json_schema_extra=one_of(complaints.CATEGORIES))
     complainant: str = Field(default="borrower", min_length=1, max_length=16,
                              description=", ".join(complaints.COMPLAINANTS),
-                             json_schema_extra=_one_of(complaints.COMPLAINANTS))
+                             json_schema_extra=one_of(complaints.COMPLAINANTS))
     contact_id: str | None = Field(default=None, min_length=1, max_length=64)
     received_at: Annotated[AwareDatetime, AfterValidator(to_utc)] | None = None
     sla_days: int | None = Field(default=None, ge=1, le=365)
@@ -101,11 +95,11 @@ class ComplaintBody(_Body):
 class CloseBody(_Body):
     root_cause: str = Field(min_length=1, max_length=64,
                             description=", ".join(complaints.ROOT_CAUSES),
-                            json_schema_extra=_one_of(complaints.ROOT_CAUSES))
+                            json_schema_extra=one_of(complaints.ROOT_CAUSES))
 
 
 class OptOutBody(_Body):
-    channel: str = Field(min_length=1, max_length=16, json_schema_extra=_one_of(CHANNELS))
+    channel: str = Field(min_length=1, max_length=16, json_schema_extra=one_of(CHANNELS))
 
 
 Command = Callable[[UnitOfWork, Vault, datetime], dict[str, Any]]

@@ -38,6 +38,13 @@ _KEY = re.compile(KEY_PATTERN)
 _KEPT_HEADERS = ("content-type", "etag", "location")
 
 
+def one_of(values: tuple[str, ...]) -> dict[str, Any]:
+    """The schema's enum for a value a service checks (and names the allowed values of, in
+    its own error), so clients and fuzzers see the vocabulary without a second validator;
+    pass as a parameter's or field's `json_schema_extra`."""
+    return {"enum": list(values)}
+
+
 def idempotency_key(
     key: Annotated[str | None, Header(
         alias="Idempotency-Key", min_length=1, max_length=255, pattern=KEY_PATTERN,

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from faircollect.api.auth import Principal
-from faircollect.api.conventions import ConventionRoute
+from faircollect.api.conventions import ConventionRoute, one_of
 from faircollect.api.deps import principal, services
 from faircollect.api.problems import RESPONSES, RESPONSES_404, RESPONSES_404_409
 from faircollect.api.reach import READERS, REVIEWERS, STAFF, require_role
@@ -30,8 +30,8 @@ router = APIRouter(prefix="/v1/governance", tags=["governance"], route_class=Con
 TRAINERS = ("compliance", "admin")
 AUTHORS = ("supervisor", "compliance", "admin")
 # The schema names the vocabularies the services check, so clients see them.
-Kind = Annotated[str, Path(json_schema_extra={"enum": list(KINDS)})]
-Jurisdiction = Annotated[str, Query(max_length=8, json_schema_extra={"enum": list(JURISDICTIONS)})]
+Kind = Annotated[str, Path(json_schema_extra=one_of(KINDS))]
+Jurisdiction = Annotated[str, Query(max_length=8, json_schema_extra=one_of(JURISDICTIONS))]
 
 
 class CompletionBody(BaseModel):
